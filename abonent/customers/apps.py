@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class CustomersConfig(AppConfig):
+    name = "abonent.customers"
+    label = "customers"
+    verbose_name = "Клиенты и договоры"
+
+    def ready(self) -> None:
+        from auditlog.registry import auditlog
+
+        from abonent.customers import models as m
+
+        for model in (m.Customer, m.Contract, m.BillingAccount, m.ContactPerson, m.Representative):
+            auditlog.register(model)

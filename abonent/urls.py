@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from abonent.core.forms import StaffAuthenticationForm
+
+admin.site.site_header = "Абонент — администрирование"
+admin.site.site_title = "Абонент"
+admin.site.index_title = "Справочники"
+
+urlpatterns = [
+    path("login/", auth_views.LoginView.as_view(authentication_form=StaffAuthenticationForm), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+    path("customers/", include("abonent.customers.urls")),
+    path("", include("abonent.core.urls")),
+]
