@@ -127,3 +127,24 @@ def validate_phone(value: str) -> None:
             "Телефон указан неверно: нужен российский номер из 10 цифр после +7 или 8, например 8 (3852) 50-12-40.",
             code="invalid_phone",
         ) from None
+
+
+# --- Completing a number with its check digits: for demo data and test factories. ---
+
+
+def complete_inn(body: str) -> str:
+    """9 digits -> a valid 10-digit ИНН; 10 digits -> a valid 12-digit ИНН."""
+    if len(body) == 9:
+        return body + str(_check_digit(body, _INN10_WEIGHTS))
+    d11 = str(_check_digit(body, _INN12_WEIGHTS_11))
+    return body + d11 + str(_check_digit(body + d11, _INN12_WEIGHTS_12))
+
+
+def complete_ogrn(body: str) -> str:
+    """12 digits -> a valid ОГРН."""
+    return body + str(int(body) % 11 % 10)
+
+
+def complete_ogrnip(body: str) -> str:
+    """14 digits -> a valid ОГРНИП."""
+    return body + str(int(body) % 13 % 10)

@@ -43,7 +43,7 @@ class User(AbstractUser):
     @property
     def short_name(self) -> str:
         """Фамилия И. О."""
-        initials = "".join(f"{p[0]}." for p in (self.first_name, self.middle_name) if p)
+        initials = " ".join(f"{p[0]}." for p in (self.first_name, self.middle_name) if p)
         return f"{self.last_name} {initials}".strip() or self.username
 
     @property

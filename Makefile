@@ -1,0 +1,40 @@
+# abonent: `make run` starts the whole system on SQLite with demo data; `make test` runs the tests.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run install db test test-pg lint check clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || { PYTHON=$$(scripts/find-python) && "$$PYTHON" -m venv $(VENV); }
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+db: install
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py createcachetable
+	$(PY) manage.py collectstatic --no-input --verbosity 0
+
+run: db
+	ALLOW_DEMO_DATA=true $(PY) manage.py seed_demo
+	@echo
+	@echo "Открывайте http://127.0.0.1:8000/ — вход сотрудников по логинам выше, пароль demo."
+	@echo
+	$(VENV)/bin/honcho start
+
+test: install
+	$(VENV)/bin/pytest -n 2 --dist loadfile
+
+test-pg: install
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/abonent} $(VENV)/bin/pytest -n 2 --dist loadfile --create-db
+
+lint: install
+	$(VENV)/bin/ruff check abonent
+	$(PY) manage.py makemigrations --check --dry-run
+
+clean:
+	rm -rf $(VENV) var

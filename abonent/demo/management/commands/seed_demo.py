@@ -1,0 +1,27 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from abonent.demo.customers import seed_customers
+from abonent.demo.organisation import seed_organisation
+from abonent.demo.staff import DEMO_PASSWORD, STAFF, seed_staff
+
+
+class Command(BaseCommand):
+    help = "Загрузить демонстрационные данные (повторный запуск ничего не дублирует)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--force", action="store_true", help="загрузить, даже если ALLOW_DEMO_DATA выключен")
+
+    def handle(self, *args, force: bool = False, **options):
+        if not (settings.ALLOW_DEMO_DATA or force):
+            raise CommandError("Демонстрационные данные запрещены в этой установке (ALLOW_DEMO_DATA=false).")
+        with transaction.atomic():
+            seed_organisation()
+            seed_staff()
+            count = seed_customers()
+        self.stdout.write(self.style.SUCCESS(f"Демонстрационные данные загружены: клиентов {count}."))
+        self.stdout.write("Логины сотрудников (пароль у всех «%s»):" % DEMO_PASSWORD)
+        for login, last, first, middle, position, *_ in STAFF:
+            self.stdout.write(f"  {login:<11} {last} {first} {middle} — {position}")
+
