@@ -57,6 +57,10 @@ INSTALLED_APPS = [
     "abonent.calendar",
     "abonent.customers",
     "abonent.appeals",
+    "abonent.channels.email",
+    "abonent.channels.post",
+    "abonent.channels.in_person",
+    "abonent.api",
     "abonent.demo",
 ]
 
@@ -211,6 +215,9 @@ if HTTPS:
     SECURE_HSTS_PRELOAD = True
 
 AUDITLOG_INCLUDE_ALL_MODELS = False
+
+# Appeals: reminders to the executor and the head this many working days before the deadline.
+APPEAL_REMINDER_WORKING_DAYS = int(os.environ.get("APPEAL_REMINDER_WORKING_DAYS", "3"))
 
 LOGGING = {
     "version": 1,

@@ -13,5 +13,8 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("customers/", include("abonent.customers.urls")),
+    path("appeals/", include("abonent.appeals.urls")),
+    path("reception/", include("abonent.channels.in_person.urls")),
+    path("api/", include("abonent.api.urls")),
     path("", include("abonent.core.urls")),
 ]

@@ -11,6 +11,7 @@ import inspect
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import holidays
 from django.core import checks
@@ -97,7 +98,8 @@ def package_days(*, years: Iterable[int]) -> list[SeedDay]:
         return []
     # The next year is loaded too: 31 December is shortened when 1 January is a holiday.
     ru = holidays.country_holidays("RU", years=range(wanted[0], wanted[-1] + 2), language="ru")
-    decree = {year: decree_reference(year=year) or f"пакет holidays {holidays.__version__}" for year in wanted}
+    fallback = f"пакет holidays {holidays.__version__}"
+    decree = {year: decree_reference(year=year) or fallback for year in wanted}
 
     days: dict[dt.date, SeedDay] = {}
     holiday_dates: set[dt.date] = set()
@@ -112,7 +114,8 @@ def package_days(*, years: Iterable[int]) -> list[SeedDay]:
             source = decree.get(day.year, "")
         elif all(part.endswith(_OBSERVED_SUFFIX) for part in parts):
             holiday = parts[0].removesuffix(_OBSERVED_SUFFIX)
-            kind, name, source = TRANSFERRED_DAY_OFF, f"Выходной день вместо праздника «{holiday}»", ART_112_PART_2
+            kind, name = TRANSFERRED_DAY_OFF, f"Выходной день вместо праздника «{holiday}»"
+            source = ART_112_PART_2
         else:
             holiday_dates.add(day)
             kind, name, source = HOLIDAY, names, ART_112
@@ -134,14 +137,14 @@ def package_days(*, years: Iterable[int]) -> list[SeedDay]:
         kind = SHORTENED if shortened else WORKING_WEEKEND
         days[day] = SeedDay(day, kind, name + (", сокращённый на 1 час" if shortened else ""),
                             decree[day.year], replaces)
-    for holiday in sorted(holiday_dates):
-        eve = holiday - dt.timedelta(days=1)
+    for holiday_date in sorted(holiday_dates):
+        eve = holiday_date - dt.timedelta(days=1)
         if eve.year in decree and eve not in days and is_working(eve):
-            days[eve] = SeedDay(eve, SHORTENED, f"Предпраздничный день ({ru.get(holiday)})", ART_95)
+            days[eve] = SeedDay(eve, SHORTENED, f"Предпраздничный день ({ru.get(holiday_date)})", ART_95)
     return sorted(days.values(), key=lambda seed_day: seed_day.date)
 
 
-def sync_calendar(*, years: Iterable[int], day_model, year_model) -> dict:
+def sync_calendar(*, years: Iterable[int], day_model, year_model) -> dict[str, Any]:
     """Bring the table in line with the package for the years; idempotent.
 
     Rows marked is_manual are neither changed nor deleted. Other rows of these years that the package
@@ -150,7 +153,9 @@ def sync_calendar(*, years: Iterable[int], day_model, year_model) -> dict:
     year that has only the fixed holidays.
     """
     wanted = sorted(set(years))
-    stats = {"years": wanted, "created": 0, "updated": 0, "deleted": 0, "manual_kept": 0, "unconfirmed": []}
+    stats: dict[str, Any] = {
+        "years": wanted, "created": 0, "updated": 0, "deleted": 0, "manual_kept": 0, "unconfirmed": [],
+    }
     if not wanted:
         return stats
     computed = {seed_day.date: seed_day for seed_day in package_days(years=wanted)}
@@ -198,7 +203,7 @@ def sync_calendar(*, years: Iterable[int], day_model, year_model) -> dict:
     return stats
 
 
-def seed_years(years: Iterable[int]) -> dict:
+def seed_years(years: Iterable[int]) -> dict[str, Any]:
     """Seed the years into the real tables (the management command and the admin use this)."""
     from abonent.calendar.models import CalendarDay, CalendarYear
 

@@ -1,0 +1,146 @@
+"""Registration: every appeal from every channel comes in here, gets its number and date, its department
+and its deadline, in one transaction. A source key makes a retried intake return the same appeal."""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from abonent.appeals.errors import AppealError
+from abonent.appeals.files import IncomingFile, check_file
+from abonent.appeals.models import Appeal, AppealEvent, Attachment, Kind, UrgencyCategory
+from abonent.appeals.services import deadlines, numbering, routing
+from abonent.appeals.services.events import record_event
+from abonent.customers.models import BillingAccount, Customer
+from abonent.organisation.models import Channel, Topic
+
+
+def default_reply_channel(draft: "AppealDraft") -> str:
+    """The channel the appeal came by (standard, section 4), except where that channel cannot carry a
+    written reply: from the site and by phone the answer goes by e-mail, or on paper without one."""
+    if draft.channel in (Channel.WEB, Channel.PHONE):
+        return Channel.EMAIL if draft.sender_email else Channel.POST
+    return draft.channel
+
+
+@dataclass
+class AppealDraft:
+    """What an intake channel knows about a new appeal."""
+
+    text: str
+    channel: str
+    kind: str = Kind.QUESTION
+    reply_channel: str = ""
+    subject: str = ""
+    topic: Topic | None = None
+    customer: Customer | None = None
+    billing_account: BillingAccount | None = None
+    sender_name: str = ""
+    sender_organisation: str = ""
+    sender_inn: str = ""
+    sender_email: str = ""
+    sender_phone: str = ""
+    sender_address: str = ""
+    received_at: datetime.datetime | None = None
+    postmark_date: datetime.date | None = None
+    urgency: UrgencyCategory | None = None
+    is_conflict: bool = False
+    files: list[IncomingFile] = field(default_factory=list)
+    file_role: str = Attachment.Role.ATTACHMENT
+
+
+@dataclass(frozen=True)
+class Registration:
+    appeal: Appeal
+    created: bool
+
+
+def _validate(draft: AppealDraft) -> None:
+    if draft.channel not in Channel.values:
+        raise AppealError(f"Неизвестный канал поступления «{draft.channel}».", field="channel")
+    if draft.reply_channel and draft.reply_channel not in Channel.values:
+        raise AppealError(f"Неизвестный способ ответа «{draft.reply_channel}».", field="reply_channel")
+    if draft.kind not in Kind.values:
+        raise AppealError(f"Неизвестный вид обращения «{draft.kind}».", field="kind")
+    if not draft.text.strip() and not draft.files:
+        raise AppealError("Текст обращения пуст и нет приложенных файлов.", field="text")
+    if draft.billing_account and draft.customer and draft.billing_account.contract.customer_id != draft.customer.pk:
+        raise AppealError("Лицевой счёт принадлежит другому клиенту.", field="billing_account")
+    if draft.received_at and draft.received_at > timezone.now() + datetime.timedelta(minutes=5):
+        raise AppealError("Дата поступления не может быть в будущем.", field="received_at")
+    if draft.postmark_date and draft.postmark_date > timezone.localdate():
+        raise AppealError("Дата почтового штемпеля не может быть в будущем.", field="postmark_date")
+
+
+def _identify_customer(draft: AppealDraft) -> None:
+    """An appeal from an unidentified sender is still registered; one whose INN names exactly one
+    customer is tied to it."""
+    if draft.billing_account and not draft.customer:
+        draft.customer = draft.billing_account.contract.customer
+    if not draft.customer and draft.sender_inn:
+        matches = list(Customer.objects.filter(inn=draft.sender_inn)[:2])
+        if len(matches) == 1:
+            draft.customer = matches[0]
+
+
+def register_appeal(*, draft: AppealDraft, registered_by=None, source_key: str | None = None) -> Registration:
+    """Registers an appeal: number and date, department by routing, deadline by policy and calendar,
+    attachments, and the REGISTERED and ROUTED events (the acknowledgement follows from them).
+    With a source key already seen, returns the appeal registered then and changes nothing."""
+    if source_key and (existing := Appeal.objects.filter(source_key=source_key).first()):
+        return Registration(existing, created=False)
+    _validate(draft)
+    checked = [check_file(f) for f in draft.files]
+    _identify_customer(draft)
+    try:
+        with transaction.atomic():
+            appeal = _create(draft, registered_by=registered_by, source_key=source_key)
+            for file in checked:
+                store_file(appeal, file, role=draft.file_role, uploaded_by=registered_by)
+    except IntegrityError:
+        # Two deliveries of the same message raced; the other one registered it.
+        if source_key and (existing := Appeal.objects.filter(source_key=source_key).first()):
+            return Registration(existing, created=False)
+        raise
+    return Registration(appeal, created=True)
+
+
+def _create(draft: AppealDraft, *, registered_by, source_key: str | None) -> Appeal:
+    now = timezone.now()
+    year = timezone.localtime(now).year
+    sequence = numbering.take_number("appeal", year)
+    department, rule = routing.choose_department(
+        kind=draft.kind, topic=draft.topic, channel=draft.channel, customer=draft.customer,
+        text=f"{draft.subject} {draft.text}")
+    reply_channel = draft.reply_channel or default_reply_channel(draft)
+    appeal = Appeal.objects.create(
+        number=numbering.registration_number(year, sequence), year=year, sequence=sequence,
+        kind=draft.kind, topic=draft.topic, channel=draft.channel, reply_channel=reply_channel,
+        customer=draft.customer, billing_account=draft.billing_account,
+        sender_name=draft.sender_name.strip(), sender_organisation=draft.sender_organisation.strip(),
+        sender_inn=draft.sender_inn.strip(), sender_email=draft.sender_email.strip(),
+        sender_phone=draft.sender_phone.strip(), sender_address=draft.sender_address.strip(),
+        subject=draft.subject.strip()[:300], text=draft.text, received_at=draft.received_at or now,
+        registered_at=now, registered_by=registered_by, postmark_date=draft.postmark_date,
+        department=department, urgency=draft.urgency, is_conflict=draft.is_conflict,
+        due_at=deadlines.due_at(registered_at=now, kind=draft.kind, urgency=draft.urgency),
+        source_key=source_key or None,
+    )
+    record_event(appeal, AppealEvent.Kind.REGISTERED, actor=registered_by, channel=draft.channel,
+                 term=deadlines.term_text(kind=draft.kind, urgency=draft.urgency))
+    record_event(appeal, AppealEvent.Kind.ROUTED, actor=registered_by, department=department.name,
+                 rule=rule.name if rule else "")
+    if draft.is_conflict:
+        record_event(appeal, AppealEvent.Kind.CONFLICT, actor=registered_by)
+    return appeal
+
+
+def store_file(appeal: Appeal, file, *, role: str, uploaded_by=None, message=None) -> Attachment:
+    attachment = Attachment(appeal=appeal, message=message, role=role, original_name=file.name,
+                            content_type=file.content_type, size=len(file.content), sha256=file.sha256,
+                            uploaded_by=uploaded_by)
+    attachment.file.save(file.name, ContentFile(file.content), save=False)
+    attachment.save()
+    return attachment

@@ -1,0 +1,2 @@
+app_name = "in_person"
+urlpatterns: list = []
