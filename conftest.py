@@ -12,6 +12,51 @@ from abonent.users import roles
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+@pytest.fixture(autouse=True)
+def _on_commit_as_in_production(monkeypatch):
+    """Tests run inside a transaction that never commits, so on_commit callbacks would never run.
+    Here they run when the code's own outermost transaction ends, as they would in production
+    (and at once when the code uses no transaction of its own)."""
+    from django.db import transaction
+    from django.db.backends.base.base import BaseDatabaseWrapper
+
+    original_on_commit = BaseDatabaseWrapper.on_commit
+    original_enter, original_exit = transaction.Atomic.__enter__, transaction.Atomic.__exit__
+
+    def own_depth(connection) -> int:
+        return sum(1 for block in connection.atomic_blocks if not block._from_testcase)
+
+    def in_test_transaction(connection) -> bool:
+        return any(block._from_testcase for block in connection.atomic_blocks)
+
+    def on_commit(self, func, robust=False):
+        if self.in_atomic_block and in_test_transaction(self) and own_depth(self) == 0:
+            return func()
+        return original_on_commit(self, func, robust)
+
+    def enter(self):
+        connection = transaction.get_connection(self.using)
+        self._callbacks_from = len(connection.run_on_commit) if own_depth(connection) == 0 else None
+        return original_enter(self)
+
+    def exit(self, exc_type, exc_value, traceback):
+        connection = transaction.get_connection(self.using)
+        start = getattr(self, "_callbacks_from", None)
+        failed = exc_type is not None or connection.needs_rollback
+        result = original_exit(self, exc_type, exc_value, traceback)
+        if start is not None and not self._from_testcase and in_test_transaction(connection):
+            pending = connection.run_on_commit[start:]
+            del connection.run_on_commit[start:]
+            if not failed:
+                for _, func, _robust in pending:
+                    func()
+        return result
+
+    monkeypatch.setattr(BaseDatabaseWrapper, "on_commit", on_commit)
+    monkeypatch.setattr(transaction.Atomic, "__enter__", enter)
+    monkeypatch.setattr(transaction.Atomic, "__exit__", exit)
+
+
 @pytest.fixture
 def organisation(db):
     from abonent.demo.organisation import seed_organisation

@@ -1,0 +1,233 @@
+import datetime
+import threading
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.core import mail
+from django.db import connection, connections
+
+from abonent.appeals.errors import AppealError
+from abonent.appeals.files import IncomingFile
+from abonent.appeals.models import Appeal, AppealEvent, Attachment, DeadlinePolicy, RoutingRule, UrgencyCategory
+from abonent.appeals.services import AppealDraft, register_appeal
+from abonent.appeals.tests.factories import register
+from abonent.customers.tests.factories import BillingAccountFactory, CustomerFactory
+from abonent.organisation.models import Department, Topic
+
+BARNAUL = ZoneInfo("Asia/Barnaul")
+PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
+
+pytestmark = pytest.mark.usefixtures("organisation")
+
+
+def at(*args) -> datetime.datetime:
+    return datetime.datetime(*args, tzinfo=BARNAUL)
+
+
+@time_machine.travel(at(2026, 3, 2, 10, 0), tick=False)
+def test_registration_numbers_are_consecutive_within_the_year(operator):
+    numbers = [register(registered_by=operator).number for _ in range(3)]
+    assert numbers == ["2026-000001", "2026-000002", "2026-000003"]
+
+
+def test_numbering_restarts_each_year(operator):
+    with time_machine.travel(at(2026, 12, 31, 23, 50), tick=False):
+        last = register(registered_by=operator)
+    with time_machine.travel(at(2027, 1, 1, 0, 10), tick=False):
+        first = register(registered_by=operator)
+    assert (last.number, first.number) == ("2026-000001", "2027-000001")
+    assert (last.year, first.year) == (2026, 2027)
+
+
+def test_a_failed_registration_does_not_use_up_a_number(operator):
+    register(registered_by=operator)
+    with pytest.raises(AppealError):
+        register(registered_by=operator, text="  ")
+    assert register(registered_by=operator).sequence == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_registration_gives_unique_consecutive_numbers(organisation):
+    results: list[str] = []
+    errors: list[Exception] = []
+
+    def worker():
+        try:
+            for _ in range(5):
+                results.append(register(text="Параллельная регистрация").number)
+        except Exception as exc:  # noqa: BLE001 - the assertion below shows it
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    year = Appeal.objects.first().year
+    assert sorted(results) == [f"{year}-{n:06d}" for n in range(1, 31)]
+    assert Appeal.objects.count() == 30
+
+
+def test_same_source_key_registers_once(operator):
+    first = register(registered_by=operator, source_key="email:<abc@example.ru>")
+    again = register_appeal(draft=AppealDraft(text="другой текст", channel="email"), source_key="email:<abc@example.ru>")
+    assert again.created is False
+    assert again.appeal == first
+    assert Appeal.objects.count() == 1
+    assert first.events.filter(kind=AppealEvent.Kind.REGISTERED).count() == 1
+
+
+@time_machine.travel(at(2025, 12, 1, 9, 0), tick=False)
+def test_default_deadline_is_30_calendar_days_moved_past_the_new_year_holidays(operator):
+    # 01.12.2025 + 30 days = 31.12.2025, a day off in 2025; the next working day is 12.01.2026.
+    appeal = register(registered_by=operator)
+    assert appeal.due_at.astimezone(BARNAUL).date() == datetime.date(2026, 1, 12)
+
+
+@time_machine.travel(at(2026, 4, 28, 9, 0), tick=False)
+def test_deadline_on_a_working_day_stays(operator):
+    appeal = register(registered_by=operator)
+    assert appeal.due_at.astimezone(BARNAUL).date() == datetime.date(2026, 5, 28)
+
+
+@time_machine.travel(at(2026, 4, 28, 9, 0), tick=False)
+def test_policy_per_kind_and_urgency_sets_the_term(operator):
+    DeadlinePolicy.objects.create(kind="claim", days=10, working_days=True)
+    urgent = UrgencyCategory.objects.create(name="Срочная", code="urgent", days=5)
+    claim = register(registered_by=operator, kind="claim")
+    complaint = register(registered_by=operator, kind="complaint", urgency=urgent)
+    # 10 working days after 28.04.2026 skip 1-3 May and 9-11 May: 29, 30.04, 4-8.05, 12-14.05.
+    assert claim.due_at.astimezone(BARNAUL).date() == datetime.date(2026, 5, 14)
+    assert complaint.due_at.astimezone(BARNAUL).date() == datetime.date(2026, 5, 4)
+
+
+def test_routing_by_topic_competence(operator):
+    topic = Topic.objects.get(code="readings")
+    appeal = register(registered_by=operator, topic=topic)
+    assert appeal.department.code == "audit"
+
+
+def test_routing_rule_by_keywords_on_stems_wins(operator):
+    RoutingRule.objects.create(name="Счётчики", priority=1, keywords="замена счётчика, поверка",
+                               department=Department.objects.get(code="audit"))
+    appeal = register(registered_by=operator, text="Просим заменить счетчик, требуется замена счётчиков на складе")
+    assert appeal.department.code == "audit"
+    assert appeal.events.get(kind=AppealEvent.Kind.ROUTED).data["rule"] == "Счётчики"
+
+
+def test_routing_rule_conditions_must_all_hold(operator):
+    customer = CustomerFactory()
+    RoutingRule.objects.create(name="VIP", priority=1, customer=customer, kind="claim",
+                               department=Department.objects.get(code="sales"))
+    assert register(registered_by=operator, kind="claim").department.code == "reception"
+    assert register(registered_by=operator, kind="claim", customer=customer).department.code == "sales"
+
+
+def test_unroutable_appeal_lands_in_the_reception_group(operator):
+    assert register(registered_by=operator).department.is_reception_group
+
+
+def test_unidentified_sender_is_still_registered():
+    appeal = register(sender_name="", sender_email="", sender_address="", text="Кто-то пишет без подписи")
+    assert appeal.customer is None
+    assert appeal.number
+
+
+def test_customer_found_by_inn_and_by_billing_account(operator):
+    customer = CustomerFactory()
+    assert register(sender_inn=customer.inn).customer == customer
+    account = BillingAccountFactory(contract__customer=customer)
+    assert register(billing_account=account).customer == customer
+
+
+def test_billing_account_of_another_customer_is_refused(operator):
+    account = BillingAccountFactory()
+    with pytest.raises(AppealError, match="другому клиенту"):
+        register(customer=CustomerFactory(), billing_account=account)
+    assert not Appeal.objects.exists()
+
+
+@pytest.mark.parametrize(("fields", "message"), [
+    ({"text": "   "}, "Текст обращения пуст"),
+    ({"channel": "pigeon"}, "Неизвестный канал"),
+    ({"kind": "wish"}, "Неизвестный вид"),
+    ({"reply_channel": "fax"}, "Неизвестный способ ответа"),
+])
+def test_invalid_drafts_are_refused_in_russian_and_register_nothing(operator, fields, message):
+    with pytest.raises(AppealError, match=message):
+        register(registered_by=operator, **fields)
+    assert not Appeal.objects.exists()
+
+
+def test_attachments_are_stored_with_server_side_names(operator):
+    appeal = register(registered_by=operator, channel="post", file_role="scan",
+                      files=[IncomingFile("../../Скан письма.pdf", PDF)])
+    attachment = appeal.attachments.get()
+    assert attachment.original_name == "Скан письма.pdf"
+    assert attachment.role == Attachment.Role.SCAN
+    assert attachment.content_type == "application/pdf"
+    assert ".." not in attachment.file.name and "Скан" not in attachment.file.name
+
+
+@pytest.mark.parametrize(("name", "content", "message"), [
+    ("program.exe", b"MZ\x90\x00", "такой тип файлов не принимается"),
+    ("счёт.pdf", b"MZ\x90\x00rest", "не соответствует типу"),
+    ("пусто.pdf", b"", "пустой"),
+])
+def test_forbidden_files_are_refused_and_nothing_is_registered(operator, name, content, message):
+    with pytest.raises(AppealError, match=message):
+        register(registered_by=operator, files=[IncomingFile(name, content)])
+    assert not Appeal.objects.exists()
+
+
+def test_oversized_attachment_is_refused(operator, settings):
+    settings.ATTACHMENT_MAX_BYTES = 100
+    with pytest.raises(AppealError, match="больше допустимого размера"):
+        register(registered_by=operator, files=[IncomingFile("a.pdf", PDF + b"x" * 200)])
+    assert not Appeal.objects.exists()
+
+
+def test_acknowledgement_by_email_carries_number_and_term(operator):
+    appeal = register(registered_by=operator, channel="email", sender_email="client@example.ru")
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["client@example.ru"]
+    assert appeal.number in message.subject
+    assert "не более 30 календарных дней" in message.body
+    assert f"не позднее {appeal.due_at.astimezone(BARNAUL):%d.%m.%Y}" in message.body
+    assert appeal.events.filter(kind=AppealEvent.Kind.ACKNOWLEDGED).count() == 1
+
+
+def test_paper_appeal_gets_no_automatic_mail(operator):
+    register(registered_by=operator, channel="post", sender_email="")
+    assert mail.outbox == []
+
+
+def test_web_and_phone_appeals_are_answered_by_email_or_on_paper(operator):
+    assert register(channel="web", sender_email="a@example.ru").reply_channel == "email"
+    assert register(channel="phone", sender_email="").reply_channel == "post"
+    assert register(channel="edo").reply_channel == "edo"
+
+
+def test_crash_before_acknowledgement_is_caught_up_by_the_sweep(operator, monkeypatch):
+    from abonent.appeals import tasks
+
+    monkeypatch.setattr(tasks, "process_event", SimpleNamespace(enqueue=lambda *a, **k: None))
+    appeal = register(registered_by=operator, sender_email="late@example.ru")
+    assert mail.outbox == []
+    AppealEvent.objects.update(at=AppealEvent.objects.first().at - datetime.timedelta(minutes=5))
+    monkeypatch.undo()
+    tasks.sweep_outbox.call()
+    tasks.sweep_outbox.call()
+    assert [m.to for m in mail.outbox] == [["late@example.ru"]]
+    assert appeal.events.filter(kind=AppealEvent.Kind.ACKNOWLEDGED).count() == 1
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite only")
+def test_sqlite_uses_immediate_transactions():
+    assert connection.settings_dict["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
