@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from abonent.demo import appeals as demo_appeals
 from abonent.demo.customers import seed_customers
 from abonent.demo.organisation import seed_organisation
 from abonent.demo.staff import DEMO_PASSWORD, STAFF, seed_staff
@@ -20,8 +21,9 @@ class Command(BaseCommand):
             seed_organisation()
             seed_staff()
             count = seed_customers()
-        self.stdout.write(self.style.SUCCESS(f"Демонстрационные данные загружены: клиентов {count}."))
-        self.stdout.write("Логины сотрудников (пароль у всех «%s»):" % DEMO_PASSWORD)
+            appeal_count = demo_appeals.seed()
+        self.stdout.write(self.style.SUCCESS(f"Демонстрационные данные загружены: клиентов {count}, обращений {appeal_count}."))
+        self.stdout.write(f"Логины сотрудников (пароль у всех «{DEMO_PASSWORD}»):")
         for login, last, first, middle, position, *_ in STAFF:
             self.stdout.write(f"  {login:<11} {last} {first} {middle} — {position}")
 
