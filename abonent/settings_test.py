@@ -1,5 +1,7 @@
 """Test settings: the same as production but fast hashing, in-memory mail and tasks run by the test."""
 
+import os
+
 from abonent.settings import *  # noqa: F403
 from abonent.settings import DATABASES, VAR_DIR
 
@@ -14,4 +16,5 @@ STORAGES = {
 ALLOW_DEMO_DATA = True
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # A file, not memory: concurrency tests need several connections to see one database.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+    # One file per test process, so parallel runs on one machine never share a database.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
