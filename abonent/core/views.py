@@ -2,17 +2,14 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from abonent.core.dashboard import tiles_for
 from abonent.core.models import AuditEntry
 from abonent.core.permissions import staff_required
-from abonent.customers.models import Customer
 
 
 @staff_required()
 def home(request: HttpRequest) -> HttpResponse:
-    context = {
-        "customer_count": Customer.objects.filter(is_active=True).count(),
-        "roles": [g.name for g in request.user.groups.all()],
-    }
+    context = {"tiles": tiles_for(request.user), "roles": [g.name for g in request.user.groups.all()]}
     return render(request, "core/home.html", context)
 
 

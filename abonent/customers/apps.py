@@ -9,7 +9,11 @@ class CustomersConfig(AppConfig):
     def ready(self) -> None:
         from auditlog.registry import auditlog
 
+        from abonent.core import dashboard
+        from abonent.customers import dashboard as customer_tiles
         from abonent.customers import models as m
+
+        dashboard.register(customer_tiles.tiles)
 
         for model in (m.Customer, m.Contract, m.BillingAccount, m.ContactPerson, m.Representative):
             auditlog.register(model)
