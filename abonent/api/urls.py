@@ -1,2 +1,36 @@
+"""The REST API: /api/openapi.json (OpenAPI 3.1), /api/docs, and the routers of each context."""
+
+from ninja import NinjaAPI
+from ninja.renderers import JSONRenderer
+
+from abonent.api.auth import TokenAuth
+from abonent.api.docs import SelfHostedSwagger
+from abonent.api.errors import install_handlers
+from abonent.api.routers.appeals import router as appeals_router
+
 app_name = "api"
-urlpatterns: list = []
+
+
+class RussianJSONRenderer(JSONRenderer):
+    """JSON with Cyrillic as it is, not as \\u escapes: readable in logs and in a terminal."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
+
+api = NinjaAPI(
+    title="Абонент — API",
+    version="1.0.0",
+    description=(
+        "API системы обслуживания потребителей АО «Барнаульская горэлектросеть» для интеграций. "
+        "Каждый запрос — с токеном сотрудника (`Authorization: Bearer <токен>`), права — как у сотрудника в "
+        "системе. Ошибки: `{\"detail\": \"…\", \"field\": \"…\"}`; 422 — несоответствие схеме."
+    ),
+    auth=TokenAuth(),
+    docs=SelfHostedSwagger(),
+    renderer=RussianJSONRenderer(),
+    urls_namespace=app_name,
+)
+install_handlers(api)
+api.add_router("/", appeals_router)
+
+urlpatterns = api.urls[0]

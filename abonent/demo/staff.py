@@ -40,7 +40,8 @@ def seed_staff() -> list[User]:
             "last_name": last, "first_name": first, "middle_name": middle, "position": position,
             "department": Department.objects.get(code=dept_code), "phone": PHONES[login],
             "email": f"{login}@bges.ru", "can_sign_replies": signs, "kind": User.Kind.STAFF,
-            "is_staff": login == "admin", "is_superuser": login == "admin",
+            # Django admin (reference data: calendar, terms, routing, typical answers) for heads and IT.
+            "is_staff": login in ("admin", "head", "sales_head", "audit_head"), "is_superuser": login == "admin",
         })
         if created:
             user.set_password(DEMO_PASSWORD)

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from abonent.demo import api_tokens
 from abonent.demo import appeals as demo_appeals
 from abonent.demo.customers import seed_customers
 from abonent.demo.organisation import seed_organisation
@@ -22,8 +23,10 @@ class Command(BaseCommand):
             seed_staff()
             count = seed_customers()
             appeal_count = demo_appeals.seed()
+            api_tokens.seed()
         self.stdout.write(self.style.SUCCESS(f"Демонстрационные данные загружены: клиентов {count}, обращений {appeal_count}."))
         self.stdout.write(f"Логины сотрудников (пароль у всех «{DEMO_PASSWORD}»):")
         for login, last, first, middle, position, *_ in STAFF:
             self.stdout.write(f"  {login:<11} {last} {first} {middle} — {position}")
+        self.stdout.write("API: токен demo-reception-token (пользователь reception), документация /api/docs")
 
