@@ -76,7 +76,8 @@ class RoutingRule(TimeStampedModel):
     name = models.CharField("название", max_length=200)
     priority = models.PositiveIntegerField("приоритет", default=100)
     is_active = models.BooleanField("действует", default=True)
-    topic = models.ForeignKey("organisation.Topic", verbose_name="тема", on_delete=models.CASCADE, null=True, blank=True)
+    topic = models.ForeignKey("organisation.Topic", verbose_name="тема", on_delete=models.CASCADE,
+                              null=True, blank=True)
     kind = models.CharField("вид обращения", max_length=32, choices=Kind.choices, blank=True)
     channel = models.CharField("канал", max_length=16, choices=Channel.choices, blank=True)
     customer = models.ForeignKey("customers.Customer", verbose_name="клиент", on_delete=models.CASCADE,
@@ -125,7 +126,8 @@ class Appeal(TimeStampedModel):
     year = models.PositiveSmallIntegerField("год регистрации")
     sequence = models.PositiveIntegerField("порядковый номер в году")
     kind = models.CharField("вид", max_length=32, choices=Kind.choices, default=Kind.QUESTION)
-    topic = models.ForeignKey("organisation.Topic", verbose_name="тема", on_delete=models.PROTECT, null=True, blank=True)
+    topic = models.ForeignKey("organisation.Topic", verbose_name="тема", on_delete=models.PROTECT,
+                              null=True, blank=True)
     channel = models.CharField("канал поступления", max_length=16, choices=Channel.choices)
     reply_channel = models.CharField("способ ответа", max_length=16, choices=Channel.choices)
     customer = models.ForeignKey("customers.Customer", verbose_name="клиент", on_delete=models.PROTECT,
@@ -270,6 +272,9 @@ class AppealMessage(models.Model):
         verbose_name_plural = "дополнения к обращениям"
         ordering = ["received_at", "pk"]
 
+    def __str__(self) -> str:
+        return f"Дополнение к {self.appeal}"
+
 
 def attachment_path(instance: "Attachment", filename: str) -> str:
     # Server-side names only: the customer's file name is kept in a field, never used as a path.
@@ -400,6 +405,9 @@ class NonConsideration(models.Model):
         verbose_name = "решение об оставлении без рассмотрения"
         verbose_name_plural = "решения об оставлении без рассмотрения"
 
+    def __str__(self) -> str:
+        return f"{self.appeal}: {self.get_ground_display()}"
+
 
 class ControlItem(TimeStampedModel):
     """A decision taken on a complaint or appeal, kept under execution control until done (section 4)."""
@@ -440,3 +448,6 @@ class Counter(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["name", "year"], name="counter_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.year}: {self.value}"

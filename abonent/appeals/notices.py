@@ -43,7 +43,8 @@ def staff_message(appeal: Appeal, headline: str) -> tuple[str, str]:
     due = timezone.localtime(appeal.due_at)
     body = (
         f"{headline}\n\nОбращение № {appeal.number} ({appeal.get_kind_display()}) от {appeal.sender_display or '—'}\n"
-        f"Подразделение: {appeal.department}\nИсполнитель: {appeal.executor.full_name if appeal.executor else 'не назначен'}\n"
+        f"Подразделение: {appeal.department}\n"
+        f"Исполнитель: {appeal.executor.full_name if appeal.executor else 'не назначен'}\n"
         f"Срок ответа: {due:%d.%m.%Y %H:%M}\n\n{appeal.subject or appeal.text[:300]}"
     )
     return f"{headline}: № {appeal.number}", body

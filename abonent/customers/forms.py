@@ -1,3 +1,4 @@
+import contextlib
 import datetime
 
 from django import forms
@@ -17,10 +18,8 @@ class PhoneNormalizingMixin:
         cleaned = super().clean()
         for name in self.phone_fields:
             if cleaned.get(name):
-                try:
+                with contextlib.suppress(ValueError):  # the field's validator has already said why
                     cleaned[name] = normalize_phone(cleaned[name])
-                except ValueError:
-                    pass
         return cleaned
 
 

@@ -245,4 +245,5 @@ class Representative(TimeStampedModel):
 
     def clean(self) -> None:
         if self.poa_issued_on and self.poa_valid_until and self.poa_valid_until < self.poa_issued_on:
-            raise ValidationError({"poa_valid_until": "Срок действия доверенности не может кончаться раньше даты выдачи."})
+            raise ValidationError(
+                {"poa_valid_until": "Срок действия доверенности не может кончаться раньше даты выдачи."})

@@ -8,10 +8,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from abonent.appeals.models import Appeal, AppealEvent, TypicalAnswer, UrgencyCategory
-from abonent.appeals.services import deadlines
 from abonent.appeals.services import (
     AppealDraft,
     approve_reply,
+    deadlines,
     draft_reply,
     register_appeal,
     submit_reply,

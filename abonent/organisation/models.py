@@ -122,7 +122,8 @@ class WorkingHours(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_channel_display()}, {self.get_weekday_display()}: {self.opens_at:%H:%M}–{self.closes_at:%H:%M}"
+        day = f"{self.get_channel_display()}, {self.get_weekday_display()}"
+        return f"{day}: {self.opens_at:%H:%M}–{self.closes_at:%H:%M}"
 
 
 class Topic(TimeStampedModel):

@@ -75,7 +75,8 @@ def test_parallel_registration_gives_unique_consecutive_numbers(organisation):
 
 def test_same_source_key_registers_once(operator):
     first = register(registered_by=operator, source_key="email:<abc@example.ru>")
-    again = register_appeal(draft=AppealDraft(text="другой текст", channel="email"), source_key="email:<abc@example.ru>")
+    again = register_appeal(draft=AppealDraft(text="другой текст", channel="email"),
+                            source_key="email:<abc@example.ru>")
     assert again.created is False
     assert again.appeal == first
     assert Appeal.objects.count() == 1

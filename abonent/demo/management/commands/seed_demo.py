@@ -24,9 +24,11 @@ class Command(BaseCommand):
             count = seed_customers()
             appeal_count = demo_appeals.seed()
             api_tokens.seed()
-        self.stdout.write(self.style.SUCCESS(f"Демонстрационные данные загружены: клиентов {count}, обращений {appeal_count}."))
+        loaded = f"Демонстрационные данные загружены: клиентов {count}, обращений {appeal_count}."
+        self.stdout.write(self.style.SUCCESS(loaded))
         self.stdout.write(f"Логины сотрудников (пароль у всех «{DEMO_PASSWORD}»):")
         for login, last, first, middle, position, *_ in STAFF:
             self.stdout.write(f"  {login:<11} {last} {first} {middle} — {position}")
-        self.stdout.write("API: токен demo-reception-token (пользователь reception), документация /api/docs")
+        self.stdout.write("API: токен demo-reception-token (пользователь reception), "
+                          "документация /api/docs")
 
