@@ -237,7 +237,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # The scheduler's own heartbeat and lock renewal every few seconds are not news.
+        "apscheduler": {"level": "WARNING"},
+    },
 }
 
 # Demo data is refused on a production install unless asked for explicitly.
