@@ -204,7 +204,7 @@ class Appeal(TimeStampedModel):
 
     @property
     def sender_display(self) -> str:
-        return self.sender_organisation or (str(self.customer) if self.customer else "") or self.sender_name
+        return (str(self.customer) if self.customer else "") or self.sender_organisation or self.sender_name
 
 
 class AppealEvent(models.Model):
