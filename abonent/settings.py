@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "abonent.channels.post",
     "abonent.channels.in_person",
     "abonent.api",
+    "abonent.site",
     "abonent.demo",
 ]
 

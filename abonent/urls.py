@@ -16,5 +16,6 @@ urlpatterns = [
     path("appeals/", include("abonent.appeals.urls")),
     path("reception/", include("abonent.channels.in_person.urls")),
     path("api/", include("abonent.api.urls")),
+    path("site/", include("abonent.site.urls")),
     path("", include("abonent.core.urls")),
 ]
