@@ -4,6 +4,7 @@ held to its deadline, answered with the executor's name and phone and an authori
 import datetime
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -162,6 +163,8 @@ class Appeal(TimeStampedModel):
     closed_at = models.DateTimeField("закрыто", null=True, blank=True)
     source_key = models.CharField("ключ источника", max_length=300, null=True, blank=True, unique=True,
                                   help_text="Message-ID, id документа ЭДО, id звонка, ключ идемпотентности.")
+    # PostgreSQL only: the stems of subject, text and sender names, kept by a trigger (migration 0003).
+    search_document = SearchVectorField(null=True, editable=False)
 
     objects = AppealQuerySet.as_manager()
 
@@ -266,6 +269,7 @@ class AppealMessage(models.Model):
     text = models.TextField("текст")
     received_at = models.DateTimeField("поступило", default=timezone.now)
     source_key = models.CharField("ключ источника", max_length=300, null=True, blank=True, unique=True)
+    search_document = SearchVectorField(null=True, editable=False)  # PostgreSQL only, kept by a trigger
 
     class Meta:
         verbose_name = "дополнение к обращению"

@@ -8,6 +8,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from abonent.appeals import search
 from abonent.appeals.errors import AppealError
 from abonent.appeals.files import IncomingFile, check_file
 from abonent.appeals.models import Appeal, AppealEvent, Attachment, Kind, UrgencyCategory
@@ -128,6 +129,7 @@ def _create(draft: AppealDraft, *, registered_by, source_key: str | None) -> App
         due_at=deadlines.due_at(registered_at=now, kind=draft.kind, urgency=draft.urgency),
         source_key=source_key or None,
     )
+    search.index_appeal(appeal.pk)
     record_event(appeal, AppealEvent.Kind.REGISTERED, actor=registered_by, channel=draft.channel,
                  term=deadlines.term_text(kind=draft.kind, urgency=draft.urgency))
     record_event(appeal, AppealEvent.Kind.ROUTED, actor=registered_by, department=department.name,

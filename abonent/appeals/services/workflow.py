@@ -7,6 +7,7 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from abonent.appeals import search
 from abonent.appeals.errors import AppealError
 from abonent.appeals.models import Appeal, AppealEvent, AppealMessage, ControlItem, Kind, UrgencyCategory
 from abonent.appeals.services import deadlines
@@ -200,6 +201,7 @@ def add_message(*, appeal: Appeal, text: str, channel: str, author: str = "", so
         raise AppealError("Текст дополнения пуст.", field="text")
     message = AppealMessage.objects.create(appeal=appeal, text=text, channel=channel, author=author,
                                            source_key=source_key or None)
+    search.index_appeal(appeal.pk)
     if appeal.status == S.ANSWERED:
         set_status(appeal, S.IN_PROGRESS)
         appeal.save(update_fields=["status", "updated_at"])
