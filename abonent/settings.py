@@ -245,5 +245,13 @@ LOGGING = {
     },
 }
 
+# Public site: proxies in front of the web nodes whose X-Forwarded-For is trusted (nginx: 1), the
+# web reception's anti-spam limits, and when reference pages count as stale.
+SITE_TRUSTED_PROXY_COUNT = int(os.environ.get("SITE_TRUSTED_PROXY_COUNT", "1" if HTTPS else "0"))
+SITE_RECEPTION_MIN_SECONDS = int(os.environ.get("SITE_RECEPTION_MIN_SECONDS", "4"))
+SITE_RECEPTION_PER_IP = int(os.environ.get("SITE_RECEPTION_PER_IP", "5"))
+SITE_RECEPTION_PER_IP_WINDOW = int(os.environ.get("SITE_RECEPTION_PER_IP_WINDOW", "3600"))
+SITE_STALE_AFTER_DAYS = int(os.environ.get("SITE_STALE_AFTER_DAYS", "90"))
+
 # Demo data is refused on a production install unless asked for explicitly.
 ALLOW_DEMO_DATA = env_bool("ALLOW_DEMO_DATA", DEBUG)

@@ -30,12 +30,17 @@ _CUSTOMER_EDIT = [
 _APPEALS_WORK = [
     "appeals.view_appeal", "appeals.register_appeal", "appeals.work_on_appeal",
 ]
+_SITE_CONTENT = [
+    f"site.{action}_{model}" for model in ("infopage", "newsitem", "documenttemplate", "documenttemplateversion")
+    for action in ("view", "add", "change")
+] + ["site.view_websubmission"]
 _HEAD = [
     "appeals.reassign_appeal", "appeals.extend_deadline", "appeals.decide_non_consideration",
     "appeals.control_appeals", "appeals.manage_policy",
     "calendar.view_calendarday", "calendar.add_calendarday", "calendar.change_calendarday",
     "calendar.delete_calendarday", "calendar.view_calendaryear",
     "core.view_audit_log", "customers.view_confidential",
+    *_SITE_CONTENT,
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
@@ -55,6 +60,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "users.view_user", "users.add_user", "users.change_user",
         "auth.view_group", "core.view_audit_log",
         "calendar.view_calendarday", "calendar.view_calendaryear",
+        *_SITE_CONTENT,
     ] + _CUSTOMER_VIEW,
     SIGNATORY: _CUSTOMER_VIEW + ["appeals.view_appeal", "appeals.approve_reply"],
 }

@@ -4,6 +4,7 @@ from django.db import transaction
 
 from abonent.demo import api_tokens
 from abonent.demo import appeals as demo_appeals
+from abonent.demo import site as demo_site
 from abonent.demo.customers import seed_customers
 from abonent.demo.organisation import seed_organisation
 from abonent.demo.staff import DEMO_PASSWORD, STAFF, seed_staff
@@ -20,6 +21,7 @@ class Command(BaseCommand):
             raise CommandError("Демонстрационные данные запрещены в этой установке (ALLOW_DEMO_DATA=false).")
         with transaction.atomic():
             seed_organisation()
+            demo_site.seed()
             seed_staff()
             count = seed_customers()
             appeal_count = demo_appeals.seed()
@@ -31,4 +33,5 @@ class Command(BaseCommand):
             self.stdout.write(f"  {login:<11} {last} {first} {middle} — {position}")
         self.stdout.write("API: токен demo-reception-token (пользователь reception), "
                           "документация /api/docs")
+        self.stdout.write("Публичный сайт (интернет-приёмная, контакты, шаблоны документов): /site/")
 
