@@ -84,3 +84,23 @@ def test_repeated_wrong_passwords_lock_the_pair_out(client, operator, settings):
     assert response.status_code == 429
     assert "временно заблокирован" in response.content.decode()
     assert "_auth_user_id" not in client.session
+
+
+def test_staff_changes_are_audited_without_the_password(it_admin, operator):
+    from auditlog.models import LogEntry
+
+    operator.position = "Ведущий специалист"
+    operator.set_password("new-secret-1")
+    operator.save()
+    entry = LogEntry.objects.get_for_object(operator).filter(action=LogEntry.Action.UPDATE).latest("timestamp")
+    assert entry.changes_dict["position"][1] == "Ведущий специалист"
+    assert "password" not in entry.changes_dict
+
+
+def test_organisation_changes_are_audited(organisation):
+    from auditlog.models import LogEntry
+
+    organisation.reception_room = "110"
+    organisation.save()
+    entry = LogEntry.objects.get_for_object(organisation).filter(action=LogEntry.Action.UPDATE).get()
+    assert entry.changes_dict["reception_room"] == ["109", "110"]
