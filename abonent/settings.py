@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "abonent.channels.email",
     "abonent.channels.post",
     "abonent.channels.in_person",
+    "abonent.channels.phone",
     "abonent.api",
     "abonent.site",
     "abonent.demo",

@@ -15,6 +15,7 @@ urlpatterns = [
     path("customers/", include("abonent.customers.urls")),
     path("appeals/", include("abonent.appeals.urls")),
     path("reception/", include("abonent.channels.in_person.urls")),
+    path("callcentre/", include("abonent.channels.phone.urls")),
     path("api/", include("abonent.api.urls")),
     path("site/", include("abonent.site.urls")),
     path("", include("abonent.core.urls")),
