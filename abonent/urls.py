@@ -16,6 +16,7 @@ urlpatterns = [
     path("appeals/", include("abonent.appeals.urls")),
     path("reception/", include("abonent.channels.in_person.urls")),
     path("callcentre/", include("abonent.channels.phone.urls")),
+    path("mail/", include("abonent.channels.email.urls")),
     path("api/", include("abonent.api.urls")),
     path("site/", include("abonent.site.urls")),
     path("", include("abonent.core.urls")),

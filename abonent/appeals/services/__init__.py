@@ -6,6 +6,7 @@ from abonent.appeals.services.replies import (
     approve_reply,
     approve_typical_reply,
     draft_reply,
+    mark_reply_undelivered,
     resend_reply,
     return_reply,
     send_reply,
@@ -29,7 +30,8 @@ from abonent.appeals.services.workflow import (
 __all__ = [
     "AppealDraft", "Registration", "add_control_item", "add_message", "add_note", "approve_reply",
     "approve_typical_reply", "assign_appeal", "classify_appeal", "close_appeal", "complete_control_item",
-    "decide_non_consideration", "draft_reply", "extend_deadline", "flag_conflict", "record_apology",
+    "decide_non_consideration", "draft_reply", "extend_deadline", "flag_conflict", "mark_reply_undelivered",
+    "record_apology",
     "register_appeal", "resend_reply", "return_reply", "send_reply", "set_urgency", "submit_reply",
     "suggest_grounds", "take_appeal",
 ]

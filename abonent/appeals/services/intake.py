@@ -4,7 +4,6 @@ and its deadline, in one transaction. A source key makes a retried intake return
 import datetime
 from dataclasses import dataclass, field
 
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -13,6 +12,7 @@ from abonent.appeals.errors import AppealError
 from abonent.appeals.files import IncomingFile, check_file
 from abonent.appeals.models import Appeal, AppealEvent, Attachment, Kind, UrgencyCategory
 from abonent.appeals.services import deadlines, numbering, routing
+from abonent.appeals.services.attachments import store_file
 from abonent.appeals.services.events import record_event
 from abonent.customers.models import BillingAccount, Customer
 from abonent.organisation.models import Channel, Topic
@@ -137,12 +137,3 @@ def _create(draft: AppealDraft, *, registered_by, source_key: str | None) -> App
     if draft.is_conflict:
         record_event(appeal, AppealEvent.Kind.CONFLICT, actor=registered_by)
     return appeal
-
-
-def store_file(appeal: Appeal, file, *, role: str, uploaded_by=None, message=None) -> Attachment:
-    attachment = Attachment(appeal=appeal, message=message, role=role, original_name=file.name,
-                            content_type=file.content_type, size=len(file.content), sha256=file.sha256,
-                            uploaded_by=uploaded_by)
-    attachment.file.save(file.name, ContentFile(file.content), save=False)
-    attachment.save()
-    return attachment

@@ -184,6 +184,25 @@ def _fail(reply: Reply, message: str) -> Reply:
 
 
 @transaction.atomic
+def mark_reply_undelivered(*, reply_id: int, reason: str) -> Reply:
+    """The channel accepted the reply but could not deliver it (a bounce, a permanent refusal after
+    queueing): the reply becomes failed and the appeal goes back to work, so staff resend it by another
+    channel. A reply not yet sent is left to the ordinary failure path."""
+    reply = Reply.objects.select_for_update().select_related("appeal").get(pk=reply_id)
+    if reply.status != R.SENT:
+        return reply
+    reply.status, reply.failure = R.FAILED, reason
+    reply.save(update_fields=["status", "failure", "updated_at"])
+    appeal = locked(reply.appeal)
+    if reply.purpose == Reply.Purpose.ANSWER and appeal.status == S.ANSWERED:
+        set_status(appeal, S.IN_PROGRESS)
+        appeal.answered_at = None
+        appeal.save(update_fields=["status", "answered_at", "updated_at"])
+    record_event(appeal, AppealEvent.Kind.REPLY_FAILED, reply=reply.pk, failure=reason, after_sending=True)
+    return reply
+
+
+@transaction.atomic
 def resend_reply(*, reply: Reply, channel: str, resent_by) -> Reply:
     """After a permanent failure staff choose another channel (or fix the address) and send again."""
     reply = Reply.objects.select_for_update().get(pk=reply.pk)
@@ -203,7 +222,7 @@ def _store_pdf(reply: Reply, pdf: bytes) -> Attachment:
     import hashlib
 
     from abonent.appeals.files import CheckedFile
-    from abonent.appeals.services.intake import store_file
+    from abonent.appeals.services.attachments import store_file
 
     name = f"Ответ {reply.outgoing_number}.pdf"
     return store_file(reply.appeal, CheckedFile(name=name, content=pdf, content_type="application/pdf",

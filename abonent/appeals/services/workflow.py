@@ -9,8 +9,18 @@ from django.utils import timezone
 
 from abonent.appeals import search
 from abonent.appeals.errors import AppealError
-from abonent.appeals.models import Appeal, AppealEvent, AppealMessage, ControlItem, Kind, UrgencyCategory
+from abonent.appeals.files import IncomingFile, check_file
+from abonent.appeals.models import (
+    Appeal,
+    AppealEvent,
+    AppealMessage,
+    Attachment,
+    ControlItem,
+    Kind,
+    UrgencyCategory,
+)
 from abonent.appeals.services import deadlines
+from abonent.appeals.services.attachments import store_file
 from abonent.appeals.services.events import record_event
 from abonent.calendar.services import deadline_from
 from abonent.organisation.models import Department
@@ -189,18 +199,22 @@ def complete_control_item(*, item: ControlItem, result: str, done_by) -> Control
 
 @transaction.atomic
 def add_message(*, appeal: Appeal, text: str, channel: str, author: str = "", source_key: str | None = None,
-                actor=None) -> tuple[AppealMessage, bool]:
-    """The customer's addition to an open or answered appeal; an answered one goes back to work.
-    With a source key already seen, returns that message and changes nothing."""
+                actor=None, files: list[IncomingFile] | tuple = ()) -> tuple[AppealMessage, bool]:
+    """The customer's addition to an open or answered appeal (with files, checked as at registration);
+    an answered one goes back to work. With a source key already seen, returns that message and changes
+    nothing."""
     if source_key and (existing := AppealMessage.objects.filter(source_key=source_key).first()):
         return existing, False
+    checked = [check_file(f) for f in files]
     appeal = locked(appeal)
     if appeal.status in (S.CLOSED, S.NOT_CONSIDERED):
         raise AppealError(f"Обращение № {appeal.number} закрыто: направьте новое обращение.")
-    if not text.strip():
+    if not text.strip() and not checked:
         raise AppealError("Текст дополнения пуст.", field="text")
     message = AppealMessage.objects.create(appeal=appeal, text=text, channel=channel, author=author,
                                            source_key=source_key or None)
+    for file in checked:
+        store_file(appeal, file, role=Attachment.Role.ATTACHMENT, uploaded_by=actor, message=message)
     search.index_appeal(appeal.pk)
     if appeal.status == S.ANSWERED:
         set_status(appeal, S.IN_PROGRESS)

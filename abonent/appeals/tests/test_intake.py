@@ -218,11 +218,11 @@ def test_web_and_phone_appeals_are_answered_by_email_or_on_paper(operator):
 def test_crash_before_acknowledgement_is_caught_up_by_the_sweep(operator, monkeypatch):
     from abonent.appeals import tasks
 
-    monkeypatch.setattr(tasks, "process_event", SimpleNamespace(enqueue=lambda *a, **k: None))
-    appeal = register(registered_by=operator, sender_email="late@example.ru")
+    with monkeypatch.context() as patch:
+        patch.setattr(tasks, "process_event", SimpleNamespace(enqueue=lambda *a, **k: None))
+        appeal = register(registered_by=operator, sender_email="late@example.ru")
     assert mail.outbox == []
     AppealEvent.objects.update(at=AppealEvent.objects.first().at - datetime.timedelta(minutes=5))
-    monkeypatch.undo()
     tasks.sweep_outbox.call()
     tasks.sweep_outbox.call()
     assert [m.to for m in mail.outbox] == [["late@example.ru"]]

@@ -1,4 +1,4 @@
-import smtplib
+import datetime
 from types import SimpleNamespace
 
 import pytest
@@ -17,6 +17,8 @@ from abonent.appeals.services import (
     submit_reply,
 )
 from abonent.appeals.tests.factories import register
+
+BARNAUL = datetime.timezone(datetime.timedelta(hours=7))
 
 E = AppealEvent.Kind
 
@@ -152,7 +154,6 @@ def test_transient_failure_is_retried_later_without_duplicates(appeal, executor,
         def send_reply(self, reply, pdf):
             raise delivery.DeliveryError("Почтовый сервер недоступен", permanent=False)
 
-    monkeypatch.setitem(delivery._SENDERS, "email", Flaky())
     real_task = tasks.deliver_reply
 
     class Spy:
@@ -162,32 +163,48 @@ def test_transient_failure_is_retried_later_without_duplicates(appeal, executor,
         def using(self, run_after):
             return SimpleNamespace(enqueue=lambda reply_id: scheduled.append((run_after, reply_id)))
 
-    monkeypatch.setattr(tasks, "deliver_reply", Spy())
-    reply = draft_reply(appeal=appeal, text="Ответ", author=executor)
-    submit_reply(reply=reply, submitted_by=executor, signatory=signatory)
-    approve_reply(reply=reply, approved_by=signatory)
+    with monkeypatch.context() as patch:
+        patch.setitem(delivery._SENDERS, "email", Flaky())
+        patch.setattr(tasks, "deliver_reply", Spy())
+        reply = draft_reply(appeal=appeal, text="Ответ", author=executor)
+        submit_reply(reply=reply, submitted_by=executor, signatory=signatory)
+        approve_reply(reply=reply, approved_by=signatory)
     reply.refresh_from_db()
     assert reply.status == Reply.Status.APPROVED
     assert reply.delivery_attempts == 1
     assert len(scheduled) == 1
-    monkeypatch.undo()
     tasks.deliver_reply.call(reply.pk)
     tasks.deliver_reply.call(reply.pk)
     reply.refresh_from_db()
     assert reply.status == Reply.Status.SENT
-    assert len(mail.outbox) == 1
+    assert [m.subject for m in mail.outbox].count(f"Ответ на обращение № {appeal.number} от "
+                                                  f"{appeal.received_at.astimezone(BARNAUL):%d.%m.%Y} "
+                                                  f"(исх. № {reply.outgoing_number})") == 1
 
 
-def test_smtp_refusal_is_permanent(appeal, executor, signatory, monkeypatch):
-    from django.core.mail import EmailMessage
+def test_permanent_refusal_by_the_channel_fails_the_reply(appeal, executor, signatory, monkeypatch):
+    class Refusing:
+        def send_reply(self, reply, pdf):
+            raise delivery.DeliveryError("Почтовый сервер отклонил адрес", permanent=True)
 
-    def refuse(self, fail_silently=False):
-        raise smtplib.SMTPRecipientsRefused({"client@example.ru": (550, b"no such user")})
-
-    monkeypatch.setattr(EmailMessage, "send", refuse)
+    monkeypatch.setitem(delivery._SENDERS, "email", Refusing())
     reply = draft_reply(appeal=appeal, text="Ответ", author=executor)
     submit_reply(reply=reply, submitted_by=executor, signatory=signatory)
     approve_reply(reply=reply, approved_by=signatory)
     reply.refresh_from_db()
     assert reply.status == Reply.Status.FAILED
     assert "отклонил адрес" in reply.failure
+
+
+def test_reply_undelivered_after_sending_goes_back_to_work(appeal, executor, signatory):
+    from abonent.appeals.services import mark_reply_undelivered
+
+    reply = draft_reply(appeal=appeal, text="Ответ", author=executor)
+    submit_reply(reply=reply, submitted_by=executor, signatory=signatory)
+    approve_reply(reply=reply, approved_by=signatory)
+    mark_reply_undelivered(reply_id=reply.pk, reason="Возврат: ящик не существует")
+    reply.refresh_from_db()
+    appeal.refresh_from_db()
+    assert (reply.status, reply.failure) == (Reply.Status.FAILED, "Возврат: ящик не существует")
+    assert (appeal.status, appeal.answered_at) == (Appeal.Status.IN_PROGRESS, None)
+    assert appeal.events.filter(kind=E.REPLY_FAILED).count() == 1

@@ -179,3 +179,15 @@ def test_deadline_sweep_reminds_once_and_escalates_once(operator, supervisor, ex
         assert tasks.sweep_deadlines.call() == {"reminders": 0, "overdue": 0}
         assert [m.subject for m in mail.outbox] == [f"Нарушен срок ответа: № {appeal.number}"]
     assert Appeal.objects.overdue(at(2026, 7, 2, 9, 0)).get() == appeal
+
+
+def test_customer_message_with_files_keeps_them_and_refuses_bad_ones(appeal):
+    from abonent.appeals.files import IncomingFile
+
+    pdf = b"%PDF-1.4\n%%EOF\n"
+    message, _ = add_message(appeal=appeal, text="", channel="email",
+                             files=[IncomingFile("Акт сверки.pdf", pdf)])
+    assert [(a.original_name, a.message_id) for a in appeal.attachments.all()] == [("Акт сверки.pdf", message.pk)]
+    with pytest.raises(AppealError, match="не принимается"):
+        add_message(appeal=appeal, text="ещё", channel="email", files=[IncomingFile("virus.exe", b"MZ..")])
+    assert appeal.messages.count() == 1

@@ -1,15 +1,14 @@
-"""Replies and notices by e-mail (standard 2.2.6): to the address the customer wrote from or gave."""
+"""Replies and notices by e-mail (standard 2.2.6): to the address the customer wrote from or gave.
+Sending means "accepted into the durable outbox" (see outbox.py); the provider id is the Message-ID,
+and the message threads under the customer's own letter when the appeal came by e-mail."""
 
-import smtplib
-from email.utils import make_msgid
-
-from django.conf import settings
-from django.core.mail import EmailMessage
-from django.core.mail.utils import DNS_NAME
 from django.utils import timezone
 
 from abonent.appeals.delivery import DeliveryError, Notice
 from abonent.appeals.models import Appeal, Reply
+from abonent.channels.email.outbox import OutgoingFile, enqueue_email
+
+SOURCE_PREFIX = "email:"
 
 
 def recipient(appeal: Appeal) -> str:
@@ -19,16 +18,13 @@ def recipient(appeal: Appeal) -> str:
     return address
 
 
-def _send(message: EmailMessage) -> str:
-    message_id = make_msgid(domain=DNS_NAME)
-    message.extra_headers["Message-ID"] = message_id
-    try:
-        message.send()
-    except smtplib.SMTPRecipientsRefused as error:
-        raise DeliveryError(f"Почтовый сервер отклонил адрес: {error.recipients}", permanent=True) from error
-    except (smtplib.SMTPException, OSError) as error:
-        raise DeliveryError(f"Почтовый сервер недоступен: {error}", permanent=False) from error
-    return message_id
+def thread_headers(appeal: Appeal) -> dict[str, str]:
+    """In-Reply-To/References to the customer's letter, so their mail client shows one conversation."""
+    key = appeal.source_key or ""
+    if key.startswith(SOURCE_PREFIX + "<"):
+        original = key[len(SOURCE_PREFIX):]
+        return {"in_reply_to": original, "references": original}
+    return {}
 
 
 class EmailSender:
@@ -39,10 +35,13 @@ class EmailSender:
         signature = f"\n\n{reply.signatory_position}\n{reply.signatory_name}" if reply.signatory_name else ""
         body = (f"{reply.text}{signature}\n\nИсполнитель: {reply.executor_name}, тел. {reply.executor_phone}\n"
                 f"Ответ с подписью — во вложении.")
-        message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient(appeal)])
-        message.attach(f"Ответ {reply.outgoing_number}.pdf", pdf, "application/pdf")
-        return _send(message)
+        email = enqueue_email(
+            to=[recipient(appeal)], subject=subject, body=body, appeal=appeal, reply=reply,
+            files=[OutgoingFile(f"Ответ {reply.outgoing_number}.pdf", pdf, "application/pdf")],
+            **thread_headers(appeal))
+        return email.message_id
 
     def send_notice(self, notice: Notice) -> str:
-        message = EmailMessage(notice.subject, notice.body, settings.DEFAULT_FROM_EMAIL, [recipient(notice.appeal)])
-        return _send(message)
+        email = enqueue_email(to=[recipient(notice.appeal)], subject=notice.subject, body=notice.body,
+                              appeal=notice.appeal, **thread_headers(notice.appeal))
+        return email.message_id

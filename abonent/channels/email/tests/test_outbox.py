@@ -1,0 +1,100 @@
+"""The durable outbox against a real SMTP server (aiosmtpd): an outage leaves messages queued and they are
+delivered exactly once when it is back; permanent refusals stop and are shown to staff."""
+
+import datetime
+import email
+import email.policy
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from abonent.appeals.models import AppealEvent, Reply
+from abonent.appeals.services import approve_reply, draft_reply, submit_reply
+from abonent.appeals.tests.factories import register
+from abonent.channels.email import tasks
+from abonent.channels.email.models import OutgoingEmail
+
+pytestmark = pytest.mark.mail
+OS = OutgoingEmail.Status
+
+
+def received(server):
+    return [email.message_from_bytes(e.original_content, policy=email.policy.default) for e in server.sink.envelopes]
+
+
+@pytest.fixture
+def appeal(operator):
+    return register(registered_by=operator, sender_email="client@example.ru", source_key="email:<first@example.ru>")
+
+
+def approved_reply(appeal, executor, signatory):
+    reply = draft_reply(appeal=appeal, text="Начисление выполнено верно.", author=executor)
+    submit_reply(reply=reply, submitted_by=executor, signatory=signatory)
+    approve_reply(reply=reply, approved_by=signatory)
+    reply.refresh_from_db()
+    return reply
+
+
+def test_reply_goes_through_smtp_with_message_id_threading_and_pdf(smtp_server, appeal, executor, signatory):
+    smtp_server.sink.envelopes.clear()  # the acknowledgement
+    reply = approved_reply(appeal, executor, signatory)
+    row = OutgoingEmail.objects.get(reply=reply)
+    assert (reply.status, reply.provider_id) == (Reply.Status.SENT, row.message_id)
+    assert (row.status, row.attempts) == (OS.SENT, 1)
+    [message] = received(smtp_server)
+    assert message["Message-ID"] == row.message_id
+    assert (message["In-Reply-To"], message["References"]) == ("<first@example.ru>", "<first@example.ru>")
+    assert message["Subject"].startswith(f"Ответ на обращение № {appeal.number}")
+    assert [p.get_filename() for p in message.iter_attachments()] == [f"Ответ {reply.outgoing_number}.pdf"]
+    assert smtp_server.sink.envelopes[0].rcpt_tos == ["client@example.ru"]
+
+
+def test_outage_keeps_the_message_queued_and_the_retry_delivers_it_once(smtp_server, appeal, executor, signatory):
+    smtp_server.sink.envelopes.clear()
+    smtp_server.stop()
+    reply = approved_reply(appeal, executor, signatory)
+    row = OutgoingEmail.objects.get(reply=reply)
+    assert (row.status, row.attempts) == (OS.QUEUED, 1)
+    assert row.last_error.startswith("ConnectionRefusedError")
+    assert row.next_attempt_at > timezone.now() + datetime.timedelta(seconds=50)
+    assert tasks.retry_outbox.call() == 0  # not due yet
+    smtp_server.start()
+    with time_machine.travel(row.next_attempt_at + datetime.timedelta(seconds=1), tick=False):
+        assert tasks.retry_outbox.call() == 1
+        assert tasks.retry_outbox.call() == 0
+        tasks.deliver_email.call(row.pk)
+    row.refresh_from_db()
+    assert (row.status, row.attempts, row.last_error) == (OS.SENT, 2, "")
+    assert [m["Message-ID"] for m in received(smtp_server)] == [row.message_id]
+
+
+def test_retries_stop_after_the_last_delay(smtp_server, operator):
+    smtp_server.stop()
+    appeal = register(registered_by=operator, sender_email="client@example.ru")
+    row = OutgoingEmail.objects.get(appeal=appeal)  # the acknowledgement, first attempt failed
+    assert (row.status, row.attempts) == (OS.QUEUED, 1)
+    for _ in range(5):
+        with time_machine.travel(OutgoingEmail.objects.get(pk=row.pk).next_attempt_at, tick=False):
+            tasks.deliver_email.call(row.pk)
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == (OS.FAILED, 6)
+
+
+def test_permanent_refusal_fails_the_message_and_tells_staff(smtp_server, operator):
+    smtp_server.sink.refuse_code = "550 5.1.1 No such user"
+    appeal = register(registered_by=operator, sender_email="nobody@example.ru")
+    row = OutgoingEmail.objects.get(appeal=appeal)
+    assert (row.status, row.attempts) == (OS.FAILED, 1)
+    assert "550" in row.last_error
+    note = appeal.events.get(kind=AppealEvent.Kind.NOTE).data["text"]
+    assert note.startswith(f"Письмо «Обращение № {appeal.number} зарегистрировано» не доставлено по e-mail")
+    assert smtp_server.sink.envelopes == []
+
+
+def test_a_claimed_message_is_never_sent_twice(smtp_server, appeal):
+    row = OutgoingEmail.objects.get(appeal=appeal)
+    assert row.status == OS.SENT
+    OutgoingEmail.objects.filter(pk=row.pk).update(status=OS.SENDING)
+    assert tasks.deliver_email.call(row.pk) == "not due"
+    assert len(smtp_server.sink.envelopes) == 1
