@@ -171,12 +171,23 @@ class PageToUpdate:
     is_late: bool
 
 
+def organisation_changed_at() -> datetime.datetime | None:
+    """The last change of what the site shows about the organisation: its requisites and addresses,
+    mailboxes and working hours. Read from the audit log, which records every such change."""
+    from auditlog.models import LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    types = ContentType.objects.get_for_models(Organisation, Mailbox, WorkingHours).values()
+    logged = LogEntry.objects.filter(content_type__in=types).aggregate(at=Max("timestamp"))["at"]
+    organisation = Organisation.current()
+    return max(filter(None, [logged, organisation.updated_at if organisation else None]), default=None)
+
+
 def pages_to_update(now: datetime.datetime | None = None) -> list[PageToUpdate]:
     """Published pages to bring up to date: those depending on the organisation's data changed since they
     were (to update within 5 days of the change), and those not updated for too long."""
     now = now or timezone.now()
-    organisation = Organisation.current()
-    changed_at = organisation.updated_at if organisation else None
+    changed_at = organisation_changed_at()
     rows = []
     for page in InfoPage.objects.published().defer("body"):
         update_by = page.update_due(organisation_changed_at=changed_at)

@@ -257,21 +257,22 @@ def test_portal_howto_shows_contacts_and_no_sign_up_form(client, organisation):
 
 
 def test_pages_depending_on_organisation_data_are_due_within_five_days(organisation):
+    # Dates after the fixture's own creation (logged at the real now), as changes come in real life.
     from abonent.site.selectors import pages_to_update
 
-    with time_machine.travel(datetime.datetime(2026, 1, 10, 12, 0, tzinfo=TZ)):
+    with time_machine.travel(datetime.datetime(2027, 1, 10, 12, 0, tzinfo=TZ)):
         contacts = InfoPageFactory(title="Как получить консультацию", depends_on_organisation=True)
         InfoPageFactory(title="Сроки оплаты")
-    with time_machine.travel(datetime.datetime(2026, 2, 1, 12, 0, tzinfo=TZ)):
+    with time_machine.travel(datetime.datetime(2027, 2, 1, 12, 0, tzinfo=TZ)):
         organisation.phone = "+73852501250"
         organisation.save()
-    with time_machine.travel(datetime.datetime(2026, 2, 4, 12, 0, tzinfo=TZ)):
+    with time_machine.travel(datetime.datetime(2027, 2, 4, 12, 0, tzinfo=TZ)):
         [row] = pages_to_update()
         assert row.page == contacts
-        assert row.reason == "изменились данные организации 01.02.2026"
-        assert timezone.localtime(row.update_by).date() == datetime.date(2026, 2, 6)
+        assert row.reason == "изменились данные организации 01.02.2027"
+        assert timezone.localtime(row.update_by).date() == datetime.date(2027, 2, 6)
         assert row.is_late is False
-    with time_machine.travel(datetime.datetime(2026, 2, 7, 12, 0, tzinfo=TZ)):
+    with time_machine.travel(datetime.datetime(2027, 2, 7, 12, 0, tzinfo=TZ)):
         assert pages_to_update()[0].is_late is True
         contacts.save()
         assert pages_to_update() == []
@@ -330,3 +331,34 @@ def test_demo_seed_is_repeatable(organisation, client):
     assert "Заявление о заключении договора энергоснабжения" in text and "Редакция 2" in text
     template = InfoPage.objects.get(slug="consultation")
     assert client.get(template.get_absolute_url()).status_code == 200
+
+
+def test_working_hours_change_makes_dependent_pages_due_and_the_responsible_is_reminded(organisation, supervisor):
+    import datetime
+
+    import time_machine
+    from django.core import mail
+
+    from abonent.organisation.models import Department, WorkingHours
+    from abonent.site.models import InfoPage
+    from abonent.site.selectors import pages_to_update
+    from abonent.site.tasks import remind_pages_to_update
+
+    Department.objects.filter(is_reception_group=True).update(head=supervisor)
+    supervisor.email = "head@bges.ru"
+    supervisor.save()
+    start = datetime.datetime(2027, 3, 2, 9, tzinfo=datetime.UTC)
+    with time_machine.travel(start, tick=False):
+        page = InfoPage.objects.create(title="Режим работы", slug="hours", body="<p>Пн–Чт 8–17</p>",
+                                       depends_on_organisation=True, is_published=True)
+    with time_machine.travel(start + datetime.timedelta(days=1), tick=False):
+        hours = WorkingHours.objects.get(channel="phone", weekday=4)
+        hours.closes_at = datetime.time(15)
+        hours.save()
+    with time_machine.travel(start + datetime.timedelta(days=7), tick=False):
+        [row] = pages_to_update()
+        assert (row.page, row.is_late) == (page, True)
+        mail.outbox.clear()
+        assert remind_pages_to_update.call() == 1
+        assert mail.outbox[0].to == ["head@bges.ru"]
+        assert "«Режим работы»" in mail.outbox[0].body and "СРОК ПРОШЁЛ" in mail.outbox[0].body
