@@ -72,7 +72,8 @@ def _staff(username: str, role: str, department_code: str, **extra):
 
     roles.sync_roles()
     user = User.objects.create_user(
-        username=username, password="pass",  # noqa: S106 - test logins last_name=extra.pop("last_name", "Тестов"),
+        username=username, password="pass",  # noqa: S106 - test logins
+        last_name=extra.pop("last_name", "Тестов"),
         first_name=extra.pop("first_name", "Тест"), middle_name="Тестович", phone="+73852501299",
         department=Department.objects.get(code=department_code), **extra,
     )
