@@ -163,13 +163,3 @@ def login(page):
 
     return do_login
 
-
-def pytest_collection_modifyitems(items):
-    """A transactional test (browser tests, concurrency tests) ends with the tables flushed, which would
-    also wipe what migrations put there (the production calendar, the roles) for the tests that follow
-    in the same process. Serialized rollback puts that data back after each such test."""
-    for item in items:
-        marker = item.get_closest_marker("django_db")
-        if marker and marker.kwargs.get("transaction") and not marker.kwargs.get("serialized_rollback"):
-            item.add_marker(pytest.mark.django_db(*marker.args, **{**marker.kwargs, "serialized_rollback": True}),
-                            append=False)

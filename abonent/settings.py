@@ -243,6 +243,7 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # The scheduler's own heartbeat and lock renewal every few seconds are not news.
         "apscheduler": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
     },
 }
 

@@ -2,12 +2,14 @@
 
 from django.db import migrations
 
+from abonent.calendar.apps import INITIAL_YEARS
+
 
 def seed(apps, schema_editor):
     from abonent.calendar.seed import sync_calendar
 
     sync_calendar(
-        years=range(2024, 2028),
+        years=INITIAL_YEARS,
         day_model=apps.get_model("calendar", "CalendarDay"),
         year_model=apps.get_model("calendar", "CalendarYear"),
     )
