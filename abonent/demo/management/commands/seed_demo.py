@@ -4,6 +4,7 @@ from django.db import transaction
 
 from abonent.demo import api_tokens
 from abonent.demo import appeals as demo_appeals
+from abonent.demo import phone as demo_phone
 from abonent.demo import site as demo_site
 from abonent.demo.customers import seed_customers
 from abonent.demo.organisation import seed_organisation
@@ -26,6 +27,7 @@ class Command(BaseCommand):
             count = seed_customers()
             appeal_count = demo_appeals.seed()
             api_tokens.seed()
+            demo_phone.seed()
         loaded = f"Демонстрационные данные загружены: клиентов {count}, обращений {appeal_count}."
         self.stdout.write(self.style.SUCCESS(loaded))
         self.stdout.write(f"Логины сотрудников (пароль у всех «{DEMO_PASSWORD}»):")
@@ -33,5 +35,7 @@ class Command(BaseCommand):
             self.stdout.write(f"  {login:<11} {last} {first} {middle} — {position}")
         self.stdout.write("API: токен demo-reception-token (пользователь reception), "
                           "документация /api/docs")
+        self.stdout.write("АТС (call-центр): токен вебхука demo-pbx-token, внутренние номера 101 (callcenter), "
+                          "102 (reception), см. docs/pbx.md")
         self.stdout.write("Публичный сайт (интернет-приёмная, контакты, шаблоны документов): /site/")
 
