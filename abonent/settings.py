@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "abonent.channels.post",
     "abonent.channels.in_person",
     "abonent.channels.phone",
+    "abonent.channels.edo",
     "abonent.api",
     "abonent.site",
     "abonent.demo",

@@ -17,6 +17,7 @@ urlpatterns = [
     path("reception/", include("abonent.channels.in_person.urls")),
     path("callcentre/", include("abonent.channels.phone.urls")),
     path("mail/", include("abonent.channels.email.urls")),
+    path("edo/", include("abonent.channels.edo.urls")),
     path("api/", include("abonent.api.urls")),
     path("site/", include("abonent.site.urls")),
     path("", include("abonent.core.urls")),
