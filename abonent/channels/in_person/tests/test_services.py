@@ -280,7 +280,8 @@ def test_ending_for_abuse_without_a_reason_is_refused(visit, operator):
 
 
 def test_ending_for_abuse_records_the_reason_and_leaves_the_appeal_alone(visit, operator):
-    appeal = services.register_appeal_at_desk(visit=visit, appeal=_complaint(), registered_by=operator)
+    registered = services.register_appeal_at_desk(visit=visit, appeal=_complaint(), registered_by=operator)
+    appeal = Appeal.objects.get(pk=registered.pk)  # as stored: the database fills the search column
     appeal_before = {f.attname: getattr(appeal, f.attname) for f in Appeal._meta.concrete_fields}
     events_before = list(appeal.events.values_list("pk", flat=True))
     services.end_visit_for_abuse(visit=visit, reason=Visit.EndReason.OFFENSIVE_LANGUAGE,
