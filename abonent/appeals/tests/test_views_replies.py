@@ -213,7 +213,8 @@ def test_failed_delivery_is_shown_and_resent_by_another_channel(client, executor
     assert f"Ответ исх. № {reply.outgoing_number} направлен клиенту: почта." in response.content.decode()
 
 
-def test_resend_offers_only_channels_that_can_send(client, executor, signatory, appeal):
+def test_resend_offers_only_channels_that_can_send(client, executor, signatory, appeal, monkeypatch):
+    monkeypatch.delitem(delivery._SENDERS, "edo", raising=False)  # a channel without a sender
     reply = on_approval(appeal, executor, signatory)
     approve_reply(reply=reply, approved_by=signatory)
     client.force_login(executor)
