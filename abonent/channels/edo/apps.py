@@ -8,3 +8,10 @@ class EdoConfig(AppConfig):
     name = "abonent.channels.edo"
     label = "edo"
     verbose_name = "ЭДО"
+
+    def ready(self) -> None:
+        from abonent.appeals.delivery import register_sender
+        from abonent.channels.edo.sender import EdoSender
+        from abonent.organisation.models import Channel
+
+        register_sender(Channel.EDO, EdoSender())
