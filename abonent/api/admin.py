@@ -1,16 +1,12 @@
 """API tokens for the IT administrator: issue (the token is shown once), look up, revoke. Never deleted:
 a revoked token stays as the record of who could act through the API and when."""
 
-from django.contrib import admin, messages
-from django.http import HttpRequest
+from django.contrib import admin
 
 from abonent.api.auth import generate_key, revoke_token, set_key
 from abonent.api.models import ApiToken
+from abonent.core.token_admin import HashedTokenAdmin
 from abonent.users.models import User
-
-
-def can_manage_tokens(user) -> bool:
-    return user.is_active and (user.is_superuser or user.has_perm("users.add_user"))
 
 
 class StateFilter(admin.SimpleListFilter):
@@ -29,12 +25,11 @@ class StateFilter(admin.SimpleListFilter):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(HashedTokenAdmin):
     list_display = ("name", "user", "masked", "created_at", "last_used_at", "expires_at", "state")
     list_filter = (StateFilter,)
     search_fields = ("name", "prefix", "user__username", "user__last_name")
     list_select_related = ("user",)
-    actions = ["revoke"]
 
     def get_fields(self, request, obj=None):
         if obj is None:
@@ -51,44 +46,20 @@ class ApiTokenAdmin(admin.ModelAdmin):
             kwargs["queryset"] = User.objects.filter(kind=User.Kind.STAFF, is_active=True)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    @admin.display(description="токен")
-    def masked(self, obj: ApiToken) -> str:
-        return f"{obj.prefix}…" if obj.prefix else ""
-
     @admin.display(description="состояние")
     def state(self, obj: ApiToken) -> str:
         if obj.revoked_at:
             return "отозван"
         return "действует" if obj.is_active else "истёк"
 
-    def save_model(self, request: HttpRequest, obj: ApiToken, form, change: bool) -> None:
-        if change:
-            super().save_model(request, obj, form, change)
-            return
+    def issue_key(self, obj: ApiToken) -> str:
         raw = generate_key()
         set_key(obj, raw)
-        super().save_model(request, obj, form, change)
-        messages.warning(request, f"Токен «{obj.name}» выдан: {raw} — скопируйте его сейчас. Он показан один раз "
-                                  "и нигде не хранится; если он потерян, отзовите его и выдайте новый.")
+        return raw
 
-    @admin.action(description="Отозвать выбранные токены", permissions=["change"])
-    def revoke(self, request: HttpRequest, queryset) -> None:
-        tokens = list(queryset.filter(revoked_at__isnull=True))
-        for token in tokens:
-            revoke_token(token)
-        self.message_user(request, f"Отозвано токенов: {len(tokens)}.", messages.SUCCESS)
+    def revoke_token(self, token: ApiToken) -> None:
+        revoke_token(token)
 
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return can_manage_tokens(request.user)
-
-    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
-        return can_manage_tokens(request.user)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return can_manage_tokens(request.user)
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return can_manage_tokens(request.user)
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
+    def issued_message(self, obj: ApiToken, raw: str) -> str:
+        return (f"Токен «{obj.name}» выдан: {raw} — скопируйте его сейчас. Он показан один раз "
+                "и нигде не хранится; если он потерян, отзовите его и выдайте новый.")

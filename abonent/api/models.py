@@ -4,8 +4,10 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from abonent.core.models import HashedToken
 
-class ApiToken(models.Model):
+
+class ApiToken(HashedToken):
     """A bearer token through which an integration (an EDO gateway, a PBX, a partner's system) acts in the
     name of one staff login, with that login's permissions. Only the SHA-256 of the token is kept: the
     token itself is shown once, when it is issued."""
@@ -13,21 +15,12 @@ class ApiToken(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="сотрудник", on_delete=models.CASCADE,
                              related_name="api_tokens")
     name = models.CharField("назначение", max_length=200, help_text="Например: «Шлюз ЭДО», «АТС».")
-    key_hash = models.CharField("SHA-256 токена", max_length=64, unique=True, editable=False)
-    prefix = models.CharField("начало токена", max_length=8, editable=False)
-    created_at = models.DateTimeField("выдан", default=timezone.now, editable=False)
-    last_used_at = models.DateTimeField("последнее использование", null=True, blank=True, editable=False)
     expires_at = models.DateTimeField("действует до", null=True, blank=True,
                                       help_text="Пусто — бессрочно, пока не отозван.")
-    revoked_at = models.DateTimeField("отозван", null=True, blank=True, editable=False)
 
-    class Meta:
+    class Meta(HashedToken.Meta):
         verbose_name = "токен API"
         verbose_name_plural = "токены API"
-        ordering = ["-created_at", "-pk"]
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.prefix}…)"
 
     @property
     def is_active(self) -> bool:

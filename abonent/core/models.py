@@ -1,5 +1,6 @@
 from auditlog.models import LogEntry
 from django.db import models
+from django.utils import timezone
 
 
 class TimeStampedModel(models.Model):
@@ -20,3 +21,21 @@ class AuditEntry(LogEntry):
         verbose_name = "запись журнала аудита"
         verbose_name_plural = "журнал аудита"
         permissions = [("view_audit_log", "Может читать журнал аудита")]
+
+
+class HashedToken(models.Model):
+    """A secret an external system presents (an API token, a PBX webhook token). Only its SHA-256 is kept:
+    the token itself is shown once, when it is issued; a revoked one stays as the record."""
+
+    key_hash = models.CharField("SHA-256 токена", max_length=64, unique=True, editable=False)
+    prefix = models.CharField("начало токена", max_length=8, editable=False)
+    created_at = models.DateTimeField("выдан", default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField("последнее использование", null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField("отозван", null=True, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

@@ -1,8 +1,7 @@
 """The call centre's reference data for the admin: PBX tokens (issued once, revoked, never deleted), blocked
 numbers, operators' extensions; the call log, call-backs, outbound calls and raw events read-only."""
 
-from django.contrib import admin, messages
-from django.http import HttpRequest
+from django.contrib import admin
 
 from abonent.channels.phone import services
 from abonent.channels.phone.events import normalize_number
@@ -15,16 +14,12 @@ from abonent.channels.phone.models import (
     PbxToken,
     PhoneExtension,
 )
-
-
-def can_manage_tokens(user) -> bool:
-    return user.is_active and (user.is_superuser or user.has_perm("users.add_user"))
+from abonent.core.token_admin import HashedTokenAdmin
 
 
 @admin.register(PbxToken)
-class PbxTokenAdmin(admin.ModelAdmin):
+class PbxTokenAdmin(HashedTokenAdmin):
     list_display = ("name", "masked", "created_at", "last_used_at", "revoked_at")
-    actions = ["revoke"]
 
     def get_fields(self, request, obj=None):
         return ("name",) if obj is None else ("name", "masked", "created_at", "last_used_at", "revoked_at")
@@ -32,40 +27,15 @@ class PbxTokenAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return () if obj is None else ("masked", "created_at", "last_used_at", "revoked_at")
 
-    @admin.display(description="токен")
-    def masked(self, obj: PbxToken) -> str:
-        return f"{obj.prefix}…" if obj.prefix else ""
+    def issue_key(self, obj: PbxToken) -> str:
+        return services.set_new_key(obj)
 
-    def save_model(self, request: HttpRequest, obj: PbxToken, form, change: bool) -> None:
-        if change:
-            super().save_model(request, obj, form, change)
-            return
-        raw = services.set_new_key(obj)
-        super().save_model(request, obj, form, change)
-        messages.warning(request, f"Токен АТС «{obj.name}» выдан: {raw} — скопируйте его сейчас в настройки АТС "
-                                  "(адрес /callcentre/pbx/<токен>/). Он показан один раз и нигде не хранится.")
+    def revoke_token(self, token: PbxToken) -> None:
+        services.revoke_pbx_token(token)
 
-    @admin.action(description="Отозвать выбранные токены", permissions=["change"])
-    def revoke(self, request: HttpRequest, queryset) -> None:
-        tokens = list(queryset.filter(revoked_at__isnull=True))
-        for token in tokens:
-            services.revoke_pbx_token(token)
-        self.message_user(request, f"Отозвано токенов: {len(tokens)}.", messages.SUCCESS)
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return can_manage_tokens(request.user)
-
-    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
-        return can_manage_tokens(request.user)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return can_manage_tokens(request.user)
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return can_manage_tokens(request.user)
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
+    def issued_message(self, obj: PbxToken, raw: str) -> str:
+        return (f"Токен АТС «{obj.name}» выдан: {raw} — скопируйте его сейчас в настройки АТС "
+                "(адрес /callcentre/pbx/<токен>/). Он показан один раз и нигде не хранится.")
 
 
 @admin.register(BlockedNumber)

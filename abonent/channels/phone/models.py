@@ -5,27 +5,19 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from abonent.core.models import HashedToken
 from abonent.core.validators import format_phone
 
 
-class PbxToken(models.Model):
+class PbxToken(HashedToken):
     """The secret a PBX puts in the webhook URL (/callcentre/pbx/<token>/). Only its SHA-256 is kept, as with
     the REST API's tokens: the token itself is shown once, when it is issued."""
 
     name = models.CharField("назначение", max_length=200, help_text="Например: «АТС FreePBX, основная».")
-    key_hash = models.CharField("SHA-256 токена", max_length=64, unique=True, editable=False)
-    prefix = models.CharField("начало токена", max_length=8, editable=False)
-    created_at = models.DateTimeField("выдан", default=timezone.now, editable=False)
-    last_used_at = models.DateTimeField("последнее использование", null=True, blank=True, editable=False)
-    revoked_at = models.DateTimeField("отозван", null=True, blank=True, editable=False)
 
-    class Meta:
+    class Meta(HashedToken.Meta):
         verbose_name = "токен АТС"
         verbose_name_plural = "токены АТС"
-        ordering = ["-created_at", "-pk"]
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.prefix}…)"
 
     @property
     def is_active(self) -> bool:
