@@ -4,7 +4,6 @@ department's appeal. Queues are ordered by indexed columns plus the primary key,
 a keyset (the last row's values), never by OFFSET over a million rows."""
 
 import datetime
-import re
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -12,6 +11,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from abonent.appeals.models import Appeal, ControlItem, Kind, NonConsideration, Reply, TypicalAnswer
+from abonent.appeals.search import search_appeals
 from abonent.calendar.services import add_working_days
 from abonent.customers.models import Customer
 
@@ -96,37 +96,10 @@ class QueueFilters:
     q: str = ""
 
 
-_NUMBER_RE = re.compile(r"(\d{4})-(\d{1,6})")
-_SHORT_NUMBER_RE = re.compile(r"\d{1,6}")
-_INN_RE = re.compile(r"\d{10}|\d{12}")
-
-
-def text_search(queryset: QuerySet[Appeal], query: str) -> QuerySet[Appeal]:
-    """Fallback for `abonent.appeals.search.search_appeals` while it is not there: the registration
-    number or INN, else a plain substring of the subject or text; newest first."""
-    query = query.strip()
-    if not query:
-        return queryset
-    found = match_identifiers(queryset, query)
-    if found is None:
-        found = queryset.filter(Q(subject__icontains=query) | Q(text__icontains=query))
-    return found.order_by(*_ORDER_BY_REGISTERED)
-
-
-def match_identifiers(queryset: QuerySet[Appeal], query: str) -> QuerySet[Appeal] | None:
-    """A registration number ("2026-000123", or its tail "123") or an INN; None for anything else."""
-    query = query.strip().lstrip("№").strip()
-    if match := _NUMBER_RE.fullmatch(query):
-        return queryset.filter(number=f"{match[1]}-{int(match[2]):06d}")
-    if _INN_RE.fullmatch(query):
-        return queryset.filter(Q(sender_inn=query) | Q(customer__inn=query))
-    if _SHORT_NUMBER_RE.fullmatch(query):
-        return queryset.filter(number__endswith=f"-{int(query):06d}")
-    return None
 
 
 def queue(user, tab: str, filters: QueueFilters, *, now: datetime.datetime | None = None,
-          horizon: datetime.datetime | None = None, search=text_search) -> QuerySet[Appeal]:
+          horizon: datetime.datetime | None = None) -> QuerySet[Appeal]:
     """One tab of the work queue with the filters applied, ordered for keyset paging.
     Work tabs hold open appeals unless a status is chosen; "all" holds every status."""
     now = now or timezone.now()
@@ -154,7 +127,7 @@ def queue(user, tab: str, filters: QueueFilters, *, now: datetime.datetime | Non
     appeals = appeals.select_related("department", "executor", "customer", "topic")
     if filters.q.strip():
         # The search orders by relevance (and bounds its candidates); pages then go by offset.
-        return search(appeals, filters.q)
+        return search_appeals(appeals, filters.q)
     return appeals.order_by(*queue_order(tab))
 
 

@@ -75,11 +75,7 @@ def permissions(user, appeal: Appeal, *, reply_in_progress: bool) -> Permissions
 def _suggestions(appeal: Appeal) -> list:
     from abonent.appeals.services import suggest_grounds
 
-    try:
-        return suggest_grounds(appeal)
-    except ImportError:
-        # The obscenity check is a separate module that may not be installed in this build yet.
-        return []
+    return suggest_grounds(appeal)
 
 
 def _returned_comment(appeal: Appeal, reply: Reply | None) -> str:

@@ -11,15 +11,6 @@ from abonent.appeals import forms, selectors
 from abonent.core.permissions import staff_required
 
 
-def _search(queryset, query: str):
-    try:
-        from abonent.appeals.search import search_appeals
-    except ImportError:
-        # Until the full-text module is in place: a plain substring search.
-        return selectors.text_search(queryset, query)
-    return search_appeals(queryset, query)
-
-
 @staff_required("appeals.view_appeal")
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
@@ -37,7 +28,7 @@ def queue(request: HttpRequest) -> HttpResponse:
                                      status=data.get("status", ""), q=data.get("q", ""))
     now = timezone.now()
     horizon = selectors.due_soon_horizon(now)
-    appeals = selectors.queue(user, tab, filters, now=now, horizon=horizon, search=_search)
+    appeals = selectors.queue(user, tab, filters, now=now, horizon=horizon)
     page = selectors.queue_page(appeals, tab, after=request.GET.get("after", ""), size=selectors.PAGE_SIZE,
                                 searching=bool(filters.q.strip()))
     rows = [(appeal, selectors.deadline_state(appeal, now, horizon)) for appeal in page.rows]
