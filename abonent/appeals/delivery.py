@@ -6,6 +6,10 @@ from typing import Protocol
 
 from abonent.appeals.models import Appeal, Reply
 
+# One backoff for every outgoing delivery (replies, e-mail, EDO documents): seconds to wait after
+# attempts 1..5; after the last one the delivery is failed and shown to staff.
+RETRY_DELAYS = (60, 300, 1800, 7200, 21600)
+
 
 class DeliveryError(Exception):
     """A failed delivery. Permanent: retrying will not help (no address, refused); shown to staff."""

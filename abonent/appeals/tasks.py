@@ -18,7 +18,6 @@ from abonent.calendar.services import add_working_days
 
 log = logging.getLogger(__name__)
 E = AppealEvent.Kind
-REPLY_RETRY_DELAYS = [60, 300, 1800, 7200, 21600]  # seconds; then the reply is shown to staff as failed
 
 
 @task
@@ -116,10 +115,10 @@ def deliver_reply(reply_id: int) -> None:
         reply = Reply.objects.get(pk=reply_id)
         attempt = reply.delivery_attempts
         Reply.objects.filter(pk=reply_id).update(delivery_attempts=attempt + 1)
-        if attempt >= len(REPLY_RETRY_DELAYS):
+        if attempt >= len(delivery.RETRY_DELAYS):
             mark_failed(reply_id=reply_id, message=f"{error.message} (попыток: {attempt + 1})")
             return
-        run_after = timezone.now() + datetime.timedelta(seconds=REPLY_RETRY_DELAYS[attempt])
+        run_after = timezone.now() + datetime.timedelta(seconds=delivery.RETRY_DELAYS[attempt])
         deliver_reply.using(run_after=run_after).enqueue(reply_id)
 
 

@@ -10,13 +10,12 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
-from abonent.appeals.delivery import DeliveryError, Notice
+from abonent.appeals.delivery import RETRY_DELAYS, DeliveryError, Notice
 from abonent.appeals.models import Appeal, Reply
 from abonent.channels.edo.client import DeliveryStatus, EdoError, EdoFile, Party
 from abonent.channels.edo.models import EdoBox, EdoIncoming, EdoOutgoing, EdoOutgoingFile
 
 log = logging.getLogger(__name__)
-RETRY_DELAYS = [60, 300, 1800, 7200, 21600]  # seconds after attempts 1..5; after that the document fails
 RECEIPT_WINDOW = datetime.timedelta(days=30)  # how long we keep asking for a receipt
 STALE_SENDING = datetime.timedelta(minutes=10)
 OS = EdoOutgoing.Status

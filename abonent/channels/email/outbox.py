@@ -16,10 +16,10 @@ from django.core.mail.utils import DNS_NAME
 from django.db import transaction
 from django.utils import timezone
 
+from abonent.appeals.delivery import RETRY_DELAYS
 from abonent.channels.email.models import OutgoingAttachment, OutgoingEmail
 
 log = logging.getLogger(__name__)
-RETRY_DELAYS = [60, 300, 1800, 7200, 21600]  # seconds after attempts 1..5; after that the message fails
 OS = OutgoingEmail.Status
 
 
