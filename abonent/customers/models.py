@@ -1,4 +1,5 @@
 import datetime
+import secrets
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -162,6 +163,12 @@ class Contract(TimeStampedModel):
             raise ValidationError({"max_capacity_kw": "Максимальная мощность должна быть больше нуля."})
 
 
+def new_link_code() -> str:
+    """Eight characters without look-alikes (0/O, 1/I/L), easy to type from a printed invoice."""
+    alphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+    return "".join(secrets.choice(alphabet) for _ in range(8))
+
+
 class BillingAccount(TimeStampedModel):
     """A billing account (лицевой счёт) under a supply contract: one supply point or object."""
 
@@ -171,6 +178,10 @@ class BillingAccount(TimeStampedModel):
     object_name = models.CharField("объект", max_length=200, blank=True)
     address = models.CharField("адрес объекта", max_length=300)
     is_active = models.BooleanField("действует", default=True)
+    link_code = models.CharField(
+        "код подключения к личному кабинету", max_length=12, default=new_link_code,
+        help_text="Печатается в счёте; вместе с номером договора и ИНН подключает счёт к личному кабинету.",
+    )
 
     class Meta:
         verbose_name = "лицевой счёт"
@@ -247,3 +258,75 @@ class Representative(TimeStampedModel):
         if self.poa_issued_on and self.poa_valid_until and self.poa_valid_until < self.poa_issued_on:
             raise ValidationError(
                 {"poa_valid_until": "Срок действия доверенности не может кончаться раньше даты выдачи."})
+
+
+class PortalAccess(TimeStampedModel):
+    """A portal login's right to one billing account, with the person's role at the customer. A login may
+    act for several accounts of several customers; each link is granted by the invoice's code or by staff,
+    and a revoked link stays as the record."""
+
+    class Role(models.TextChoices):
+        MANAGER = "manager", "руководитель"
+        ACCOUNTANT = "accountant", "бухгалтер"
+        ENERGY_MANAGER = "energy_manager", "энергетик"
+
+    class Capability(models.TextChoices):
+        FINANCE = "finance", "расчёты и документы"
+        PAY = "pay", "оплата"
+        READINGS = "readings", "показания и потребление"
+        APPEALS = "appeals", "обращения"
+        SETTINGS = "settings", "уведомления и контакты"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "ждёт подтверждения сотрудником"
+        ACTIVE = "active", "действует"
+        REJECTED = "rejected", "отклонено"
+        REVOKED = "revoked", "отозвано"
+
+    class GrantedVia(models.TextChoices):
+        CODE = "code", "код из счёта"
+        STAFF = "staff", "сотрудник"
+
+    user = models.ForeignKey(
+        "users.User", verbose_name="учётная запись", on_delete=models.CASCADE, related_name="portal_accesses"
+    )
+    account = models.ForeignKey(
+        BillingAccount, verbose_name="лицевой счёт", on_delete=models.CASCADE, related_name="portal_accesses"
+    )
+    role = models.CharField("роль", max_length=16, choices=Role.choices)
+    status = models.CharField("состояние", max_length=16, choices=Status.choices, default=Status.PENDING)
+    granted_via = models.CharField("основание", max_length=8, choices=GrantedVia.choices)
+    decided_by = models.ForeignKey(
+        "users.User", verbose_name="решение принял", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField("дата решения", null=True, blank=True)
+    comment = models.CharField("комментарий", max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = "доступ к лицевому счёту в личном кабинете"
+        verbose_name_plural = "доступы к лицевым счетам в личном кабинете"
+        ordering = ["account__number", "user__last_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "account"], condition=Q(status__in=["pending", "active"]),
+                name="portal_access_one_live_link",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.account} ({self.get_role_display()})"
+
+    @classmethod
+    def capabilities_of(cls, role: str) -> frozenset[str]:
+        return ROLE_CAPABILITIES[role]
+
+    def allows(self, capability: str) -> bool:
+        return self.status == self.Status.ACTIVE and capability in ROLE_CAPABILITIES[self.role]
+
+
+ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
+    PortalAccess.Role.MANAGER: frozenset(PortalAccess.Capability.values),
+    PortalAccess.Role.ACCOUNTANT: frozenset({"finance", "pay", "appeals"}),
+    PortalAccess.Role.ENERGY_MANAGER: frozenset({"readings", "appeals"}),
+}

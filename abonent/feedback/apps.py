@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class FeedbackConfig(AppConfig):
+    name = "abonent.feedback"
+    verbose_name = "Обратная связь и анкетирование"

@@ -1,0 +1,10 @@
+"""The portal's URLs: the login and account-linking part and the account pages are written separately."""
+
+from django.urls import include, path
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", include("abonent.portal.urls_account")),
+    path("", include("abonent.portal.urls_auth")),
+]
