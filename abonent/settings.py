@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "rules.apps.AutodiscoverRulesConfig",
     "abonent.core",
     "abonent.users",
@@ -67,6 +68,7 @@ INSTALLED_APPS = [
     "abonent.channels.in_person",
     "abonent.channels.phone",
     "abonent.channels.edo",
+    "abonent.channels.portal",
     "abonent.notifications",
     "abonent.feedback",
     "abonent.portal",
@@ -209,6 +211,16 @@ else:
     }
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "ServiceCenter-OPEYUL@bges.ru")
 
+# --- Online payment (a YooKassa-style provider: redirect + webhook; see docs/payments.md) ---
+PAYMENTS = {
+    "API_URL": os.environ.get("PAYMENTS_API_URL", "http://127.0.0.1:8011/v3"),
+    # Where the customer is sent to pay; the provider's confirmation pages may live on another host.
+    "CHECKOUT_ORIGIN": os.environ.get("PAYMENTS_CHECKOUT_ORIGIN", "http://127.0.0.1:8011"),
+    "SHOP_ID": os.environ.get("PAYMENTS_SHOP_ID", "demo-shop"),
+    "SECRET_KEY": os.environ.get("PAYMENTS_SECRET_KEY", "demo-shop-secret"),
+    "WEBHOOK_SECRET": os.environ.get("PAYMENTS_WEBHOOK_SECRET", "demo-webhook-secret"),
+}
+
 # --- Uploads ---
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # Request bodies without files: the API carries attachments as base64 in JSON (4/3 of the file size).
@@ -222,7 +234,8 @@ SECURE_CSP = {
     "style-src": [CSP.SELF],
     "img-src": [CSP.SELF, "data:"],
     "frame-ancestors": [CSP.NONE],
-    "form-action": [CSP.SELF],
+    # The payment form redirects to the provider's checkout page; browsers apply form-action to that redirect.
+    "form-action": [CSP.SELF, PAYMENTS["CHECKOUT_ORIGIN"]],
 }
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

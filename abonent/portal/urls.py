@@ -7,4 +7,7 @@ app_name = "portal"
 urlpatterns = [
     path("", include("abonent.portal.urls_account")),
     path("", include("abonent.portal.urls_auth")),
+    path("", include("abonent.portal.urls_readings")),
+    path("", include("abonent.portal.urls_payments")),
+    path("", include("abonent.portal.urls_notifications")),
 ]
