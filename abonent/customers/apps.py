@@ -15,5 +15,7 @@ class CustomersConfig(AppConfig):
 
         dashboard.register(customer_tiles.tiles)
 
-        for model in (m.Customer, m.Contract, m.BillingAccount, m.ContactPerson, m.Representative):
+        for model in (m.Customer, m.Contract, m.ContactPerson, m.Representative, m.PortalAccess):
             auditlog.register(model)
+        # The link code is a secret printed on invoices: the log records that it changed, not its value.
+        auditlog.register(m.BillingAccount, mask_fields=["link_code"])
