@@ -3,4 +3,14 @@ from django.apps import AppConfig
 
 class FeedbackConfig(AppConfig):
     name = "abonent.feedback"
+    label = "feedback"
     verbose_name = "Обратная связь и анкетирование"
+
+    def ready(self) -> None:
+        from auditlog.registry import auditlog
+
+        from abonent.feedback import models as m
+
+        auditlog.register(m.FeedbackSubject)
+        auditlog.register(m.SurveyPolicy)
+        auditlog.register(m.Questionnaire)
