@@ -5,3 +5,6 @@ class CoreConfig(AppConfig):
     name = "abonent.core"
     label = "core"
     verbose_name = "Общее"
+
+    def ready(self) -> None:
+        from abonent.core import signals  # noqa: F401 - connects the authentication log

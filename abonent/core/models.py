@@ -39,3 +39,19 @@ class HashedToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class Heartbeat(models.Model):
+    """The last time a periodic process showed it was alive (the scheduler writes one every minute), so
+    the health endpoint can tell a stopped scheduler from a quiet one."""
+
+    name = models.CharField("процесс", max_length=64, primary_key=True)
+    beat_at = models.DateTimeField("последний сигнал")
+
+    class Meta:
+        verbose_name = "сигнал процесса"
+        verbose_name_plural = "сигналы процессов"
+        permissions = [("view_operations", "Может видеть состояние системы и сбои фоновых задач")]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.beat_at:%d.%m.%Y %H:%M}"

@@ -58,7 +58,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "organisation.delete_workinghours", "organisation.view_mailbox", "organisation.add_mailbox",
         "organisation.change_mailbox",
         "users.view_user", "users.add_user", "users.change_user",
-        "auth.view_group", "core.view_audit_log",
+        "auth.view_group", "core.view_audit_log", "core.view_operations",
         "calendar.view_calendarday", "calendar.view_calendaryear",
         *_SITE_CONTENT,
     ] + _CUSTOMER_VIEW,
