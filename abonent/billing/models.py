@@ -31,6 +31,7 @@ class ImportBatch(TimeStampedModel):
     rows_total = models.PositiveIntegerField("строк", default=0)
     rows_created = models.PositiveIntegerField("добавлено", default=0)
     rows_updated = models.PositiveIntegerField("изменено", default=0)
+    rows_unchanged = models.PositiveIntegerField("без изменений", default=0)
     errors = models.JSONField("ошибки", default=list, blank=True)
     imported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="загрузил", on_delete=models.PROTECT, null=True, blank=True,
@@ -41,6 +42,7 @@ class ImportBatch(TimeStampedModel):
         verbose_name = "загрузка из биллинга"
         verbose_name_plural = "загрузки из биллинга"
         ordering = ["-created_at"]
+        permissions = [("import_billing_data", "Может загружать данные из биллинга")]
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.get_status_display()})"
@@ -115,6 +117,7 @@ class FinancialDocument(models.Model):
     due_on = models.DateField("оплатить до", null=True, blank=True)
     lines = models.JSONField("строки документа", default=list, blank=True)
     pdf = models.FileField("PDF из биллинга", upload_to="billing/documents/%Y/%m/", blank=True)
+    pdf_sha256 = models.CharField("SHA-256 PDF", max_length=64, blank=True, editable=False)
     batch = models.ForeignKey(ImportBatch, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
 
     class Meta:
