@@ -76,19 +76,19 @@ TYPES = [
             "email": ("Срок оплаты {{ due_date|date:'d.m.Y' }}{% if account %}: лицевой счёт № "
                       "{{ account.number }}{% endif %}",
                       "Уважаемый клиент {{ customer.short_name }}!\n\n"
-                      "Напоминаем: до {{ due_date|date:'d.m.Y' }} необходимо оплатить {{ label }}" + ACCOUNT +
-                      " за {{ period }} — {{ amount_due|money }}.\n"
+                      "Напоминаем, что {{ due_date|date:'d.m.Y' }} — срок оплаты" + ACCOUNT +
+                      " за {{ period }} ({{ label }}).\nК оплате: {{ amount_due|money }}.\n"
                       "Если оплата уже произведена, не обращайте внимания на это сообщение." + FOOTER),
             "edo": ("Напоминание о сроке оплаты {{ due_date|date:'d.m.Y' }}",
                     "{{ customer.name }}, ИНН {{ customer.inn }}\n\n"
-                    "До {{ due_date|date:'d.m.Y' }} необходимо оплатить {{ label }}" + ACCOUNT +
-                    " за {{ period }} — {{ amount_due|money }}." + FOOTER),
+                    "{{ due_date|date:'d.m.Y' }} — срок оплаты" + ACCOUNT + " за {{ period }} ({{ label }}).\n"
+                    "К оплате: {{ amount_due|money }}." + FOOTER),
             "phone": ("", "Здравствуйте. Это {{ organisation.short_name }}. Напоминаем, что до "
                           "{{ due_date|date_long }} нужно оплатить {{ amount_due|money }} "
                           "по лицевому счёту {{ account.number }}."),
             "portal": ("Оплатить до {{ due_date|date:'d.m.Y' }}: {{ amount_due|money }}",
-                       "До {{ due_date|date:'d.m.Y' }} необходимо оплатить {{ label }}" + ACCOUNT +
-                       " за {{ period }} — {{ amount_due|money }}."),
+                       "{{ due_date|date:'d.m.Y' }} — срок оплаты" + ACCOUNT + " за {{ period }} ({{ label }}). "
+                       "К оплате: {{ amount_due|money }}."),
         },
     },
     {

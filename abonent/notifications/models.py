@@ -14,12 +14,19 @@ from abonent.customers.models import Customer
 
 class Channel(models.TextChoices):
     """The auto-informing channels of standard 3.5.4 plus the portal; values are those of
-    organisation.Channel, so a notice's channel and an appeal's reply channel compare equal."""
+    organisation.Channel, so a notice's channel and an appeal's reply channel compare equal. Post and
+    in-person appear only on appeal notices, which the appeals module sends and this journal records."""
 
     EMAIL = "email", "электронная почта"
     EDO = "edo", "ЭДО"
     PHONE = "phone", "автоинформирование по телефону"
     PORTAL = "portal", "личный кабинет"
+    POST = "post", "почта"
+    IN_PERSON = "in_person", "очный приём"
+
+
+# The channels this app sends through itself, in the order they are offered to customers.
+AUTO_CHANNELS = (Channel.EMAIL, Channel.EDO, Channel.PHONE, Channel.PORTAL)
 
 
 class NotificationType(TimeStampedModel):
@@ -172,6 +179,8 @@ class Campaign(TimeStampedModel):
     started_at = models.DateTimeField("рассылка начата", null=True, blank=True)
     finished_at = models.DateTimeField("рассылка завершена", null=True, blank=True)
     created_count = models.PositiveIntegerField("создано уведомлений", default=0)
+    batches_total = models.PositiveIntegerField("пакетов", default=0, editable=False)
+    batches_done = models.PositiveIntegerField("пакетов обработано", default=0, editable=False)
 
     class Meta:
         verbose_name = "рассылка"
@@ -289,6 +298,8 @@ class Notification(models.Model):
     status = models.CharField("статус", max_length=16, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField("попыток", default=0)
     next_attempt_at = models.DateTimeField("следующая попытка", default=timezone.now)
+    claim_token = models.CharField(max_length=32, blank=True, editable=False)
+    claimed_at = models.DateTimeField("взято в отправку", null=True, blank=True, editable=False)
     provider_id = models.CharField("идентификатор в канале", max_length=300, blank=True, db_index=True)
     error = models.TextField("ошибка", blank=True)
     dedupe_key = models.CharField("ключ повтора", max_length=200, unique=True)
@@ -307,7 +318,7 @@ class Notification(models.Model):
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="notification_due"),
             models.Index(fields=["customer", "-created_at"], name="notification_customer"),
-            models.Index(fields=["channel", "status", "sent_at"], name="notification_channel_sent"),
+            models.Index(fields=["channel", "sent_at"], name="notification_channel_sent"),
         ]
         constraints = [
             models.CheckConstraint(

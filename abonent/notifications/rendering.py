@@ -4,6 +4,7 @@ plain values (dicts, strings, numbers, dates) built by `context_for`, never mode
 can reach only the variables the sender passes."""
 
 import datetime
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -47,7 +48,9 @@ def check_template(*, subject: str, body: str) -> None:
 def render(*, subject: str, body: str, context: Mapping) -> Rendered:
     ctx = Context(dict(context), autoescape=False)
     rendered_subject = _compiled(subject).render(ctx) if subject else ""
-    return Rendered(subject=" ".join(rendered_subject.split())[:300], body=_compiled(body).render(ctx).strip())
+    # Line breaks a template leaves in a subject are folded; the money's no-break spaces stay.
+    subject_line = re.sub(r"[ \t\r\n]+", " ", rendered_subject).strip()
+    return Rendered(subject=subject_line[:300], body=_compiled(body).render(ctx).strip())
 
 
 def plain(value):

@@ -1,0 +1,128 @@
+"""The dispatcher: claims due queued notices of a channel, at most the channel's rate per minute, and hands
+each to its channel in one transaction with its new status. Claims never overlap: on PostgreSQL the rows are
+picked with SELECT … FOR UPDATE SKIP LOCKED, on SQLite (one writer at a time) by a conditional status
+transition queued → sending stamped with a claim token. A worker that dies after claiming leaves rows
+"sending" that were handed to nobody (the handoff commits with the status), so they are queued again after
+STALE_CLAIM. A transient failure is retried after the shared backoff RETRY_DELAYS; a permanent one, or the
+last attempt, fails the notice with the reason shown to staff."""
+
+import datetime
+import logging
+import uuid
+from dataclasses import dataclass
+
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
+
+from abonent.appeals.delivery import RETRY_DELAYS, DeliveryError
+from abonent.notifications import senders
+from abonent.notifications.models import ChannelSetting, Notification
+
+log = logging.getLogger(__name__)
+N = Notification.Status
+BATCH = 200
+STALE_CLAIM = datetime.timedelta(minutes=10)
+DEFAULT_RATE = 600
+
+
+@dataclass
+class Outcome:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+
+    @property
+    def handled(self) -> int:
+        return self.sent + self.retried + self.failed
+
+
+def capacity(channel: str, now: datetime.datetime) -> int:
+    """How many more notices the channel may take in the current minute (throttling is data:
+    ChannelSetting.rate_per_minute; a disabled channel takes none)."""
+    setting = ChannelSetting.objects.filter(channel=channel).first()
+    if setting is not None and not setting.is_enabled:
+        return 0
+    rate = setting.rate_per_minute if setting is not None else DEFAULT_RATE
+    recent = Notification.objects.filter(channel=channel, sent_at__gt=now - datetime.timedelta(minutes=1),
+                                         claim_token__gt="").count()
+    return max(0, rate - recent)
+
+
+def claim(channel: str, limit: int, *, now: datetime.datetime | None = None) -> list[Notification]:
+    """Takes up to `limit` due notices of the channel for this worker alone."""
+    now = now or timezone.now()
+    if limit <= 0:
+        return []
+    token = uuid.uuid4().hex
+    due = Notification.objects.due(now).filter(channel=channel).order_by("next_attempt_at", "pk")
+    with transaction.atomic():
+        if connection.features.has_select_for_update_skip_locked:
+            ids = list(due.select_for_update(skip_locked=True).values_list("pk", flat=True)[:limit])
+        else:
+            ids = list(due.values_list("pk", flat=True)[:limit])
+        Notification.objects.filter(pk__in=ids, status=N.QUEUED).update(
+            status=N.SENDING, claim_token=token, claimed_at=now)
+    return list(Notification.objects.filter(claim_token=token, status=N.SENDING)
+                .select_related("type", "customer").order_by("next_attempt_at", "pk"))
+
+
+def send_claimed(notice: Notification, *, now: datetime.datetime | None = None) -> str:
+    """Hands one claimed notice to its channel. Returns the notice's new status."""
+    now = now or timezone.now()
+    attempts = notice.attempts + 1
+    try:
+        with transaction.atomic():
+            provider_id = senders.send(notice)
+            Notification.objects.filter(pk=notice.pk).update(
+                status=N.SENT, attempts=attempts, sent_at=now, provider_id=provider_id[:300], error="",
+                updated_at=now)
+        return N.SENT
+    except DeliveryError as error:
+        return _failed_attempt(notice, attempts, error.message, permanent=error.permanent, now=now)
+    except DatabaseError as error:
+        log.warning("notice %s not handed over: %s", notice.pk, error)
+        return _failed_attempt(notice, attempts, f"Ошибка базы данных: {error}", permanent=False, now=now)
+
+
+def _failed_attempt(notice: Notification, attempts: int, message: str, *, permanent: bool,
+                    now: datetime.datetime) -> str:
+    if permanent or attempts > len(RETRY_DELAYS):
+        suffix = "" if permanent else f" (попыток: {attempts})"
+        Notification.objects.filter(pk=notice.pk).update(status=N.FAILED, attempts=attempts,
+                                                         error=message + suffix, updated_at=now)
+        return N.FAILED
+    Notification.objects.filter(pk=notice.pk).update(
+        status=N.QUEUED, attempts=attempts, error=message, updated_at=now,
+        next_attempt_at=now + datetime.timedelta(seconds=RETRY_DELAYS[attempts - 1]))
+    return N.QUEUED
+
+
+def dispatch(channel: str, *, now: datetime.datetime | None = None, limit: int | None = None) -> Outcome:
+    """Sends due notices of the channel in batches until none is due or the minute's rate is used up."""
+    now = now or timezone.now()
+    outcome = Outcome()
+    while True:
+        room = capacity(channel, now)
+        if limit is not None:
+            room = min(room, limit - outcome.handled)
+        batch = claim(channel, min(room, BATCH), now=now)
+        if not batch:
+            return outcome
+        for notice in batch:
+            status = send_claimed(notice, now=now)
+            if status == N.SENT:
+                outcome.sent += 1
+            elif status == N.QUEUED:
+                outcome.retried += 1
+            else:
+                outcome.failed += 1
+
+
+def requeue_stale(now: datetime.datetime | None = None) -> int:
+    now = now or timezone.now()
+    return Notification.objects.filter(status=N.SENDING, claimed_at__lt=now - STALE_CLAIM).update(
+        status=N.QUEUED, updated_at=now)
+
+
+def due_channels(now: datetime.datetime | None = None) -> list[str]:
+    return sorted(set(Notification.objects.due(now).values_list("channel", flat=True).distinct()))

@@ -1,0 +1,144 @@
+"""The payment-date reminder rule across holidays for both customer groups, and the unpaid part of each
+instalment computed from the imported charges and payments."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+import time_machine
+
+from abonent.customers.models import Customer
+from abonent.customers.tests.factories import CustomerFactory
+from abonent.notifications import dues, tasks
+from abonent.notifications.models import Notification, NotificationRule
+from abonent.notifications.tests.factories import account_of, charge, payment
+
+pytestmark = pytest.mark.django_db
+D = dt.date
+BUSINESS = Customer.Kind.LEGAL_ENTITY
+HOUSING = Customer.Kind.HOUSING_ASSOCIATION
+
+
+def at(day: dt.date):
+    return time_machine.travel(dt.datetime(day.year, day.month, day.day, 9, 0, tzinfo=dt.UTC), tick=False)
+
+
+def due_rule() -> NotificationRule:
+    return NotificationRule.objects.get(trigger=NotificationRule.Trigger.DUE_DATE)
+
+
+def run_rules(day: dt.date) -> None:
+    with at(day):
+        tasks.start_rule(due_rule().pk, day.isoformat())
+
+
+def notices(account):
+    return Notification.objects.filter(account=account, kind="payment_due", channel="email").order_by("pk")
+
+
+def test_working_days_before_skips_weekends_and_holidays():
+    # 12.05.2026 (the 10th moved past Sunday and the transferred day off 11.05); 09.05 is a holiday.
+    assert dues.working_days_before(D(2026, 5, 12), 3) == D(2026, 5, 6)
+    # New Year holidays 01–08.01, 09.01 transferred, 31.12.2025 transferred: 5 working days before 15.01.
+    assert dues.working_days_before(D(2026, 1, 15), 5) == D(2025, 12, 29)
+    assert dues.working_days_before(D(2026, 3, 16), 5) == D(2026, 3, 6)  # 09.03.2026 is a day off
+
+
+def test_instalments_apply_payments_oldest_first():
+    charges = {D(2026, 4, 1): dues.MonthCharges(actual=Decimal("1100.00"), planned=Decimal("1000.00")),
+               D(2026, 5, 1): dues.MonthCharges(actual=None, planned=Decimal("2000.00"))}
+    items = dues.instalments(BUSINESS, today=D(2026, 5, 4), charges=charges, paid_since_window=Decimal("1000.00"))
+    assert [(i.due.due, i.amount, i.unpaid) for i in items] == [
+        (D(2026, 4, 10), Decimal("300.00"), Decimal("0.00")),
+        (D(2026, 4, 27), Decimal("400.00"), Decimal("0.00")),  # 25.04.2026 is a Saturday
+        (D(2026, 5, 12), Decimal("600.00"), Decimal("300.00")),
+        (D(2026, 5, 18), Decimal("400.00"), Decimal("400.00")),  # rest of April: 1100 − 700
+        (D(2026, 5, 25), Decimal("800.00"), Decimal("800.00")),
+    ]
+
+
+def test_advance_base_falls_back_to_last_months_actual_cost():
+    charges = {D(2026, 4, 1): dues.MonthCharges(actual=Decimal("500.00"), planned=None)}
+    items = dues.instalments(BUSINESS, today=D(2026, 5, 4), charges=charges, paid_since_window=Decimal(0))
+    may = [i for i in items if i.due.period == D(2026, 5, 1)]
+    assert [(i.due.due, i.amount) for i in may] == [(D(2026, 5, 12), Decimal("150.00")),
+                                                   (D(2026, 5, 25), Decimal("200.00"))]
+
+
+def test_business_reminder_three_working_days_before_the_10th_moved_past_holidays(organisation):
+    account = account_of()
+    charge(account, D(2026, 5, 1), "0.00", planned="10000.00")
+    run_rules(D(2026, 5, 5))
+    assert not notices(account).exists()
+    run_rules(D(2026, 5, 6))
+    [notice] = notices(account)
+    assert notice.subject == f"Срок оплаты 12.05.2026: лицевой счёт № {account.number}"
+    assert (f"12.05.2026 — срок оплаты по лицевому счёту № {account.number} ({account.address}) за май 2026 г. "
+            "(30 % стоимости объёма, подлежащего оплате).\nК оплате: 3\u00a0000,00\u00a0₽.") in notice.body
+
+
+def test_business_final_settlement_by_the_18th_of_the_next_month(organisation):
+    account = account_of()
+    charge(account, D(2025, 12, 1), "5000.00", planned="4000.00")
+    payment(account, D(2025, 12, 9), "1200.00")
+    payment(account, D(2025, 12, 24), "1600.00")
+    # 18.01.2026 is a Sunday → 19.01; three working days before: 14.01.
+    run_rules(D(2026, 1, 13))
+    assert not notices(account).filter(body__contains="19.01.2026").exists()
+    run_rules(D(2026, 1, 14))
+    [notice] = notices(account).filter(body__contains="19.01.2026")
+    assert "окончательный расчёт за фактическое потребление" in notice.body
+    assert "2\u00a0200,00\u00a0₽" in notice.body  # 5000 − 1200 − 1600
+
+
+def test_housing_association_pays_by_the_15th_moved_past_a_sunday(organisation):
+    account = account_of(CustomerFactory(kind=HOUSING))
+    charge(account, D(2026, 1, 1), "8000.00")
+    # 15.02.2026 is a Sunday → 16.02; three working days before: 11.02. No 30/40 % instalments.
+    run_rules(D(2026, 2, 10))
+    assert not notices(account).exists()
+    run_rules(D(2026, 2, 11))
+    [notice] = notices(account)
+    assert "16.02.2026 — срок оплаты" in notice.body and "(оплата за месяц)" in notice.body
+    assert "К оплате: 8\u00a0000,00\u00a0₽." in notice.body
+
+
+def test_housing_association_reminder_across_the_new_year_holidays(organisation):
+    account = account_of(CustomerFactory(kind=Customer.Kind.MANAGING_COMPANY))
+    charge(account, D(2025, 12, 1), "700.00")
+    rule = due_rule()
+    rule.days_before = 5
+    rule.save()
+    run_rules(D(2025, 12, 26))
+    assert not notices(account).exists()
+    run_rules(D(2025, 12, 29))
+    assert notices(account).count() == 1
+    assert "15.01.2026" in notices(account).get().body
+
+
+def test_paid_instalment_gets_no_reminder(organisation):
+    account = account_of()
+    charge(account, D(2026, 5, 1), "0.00", planned="10000.00")
+    payment(account, D(2026, 5, 4), "3000.00")
+    run_rules(D(2026, 5, 6))
+    assert not notices(account).exists()
+
+
+def test_missed_run_is_caught_up_before_the_due_date_but_not_after(organisation):
+    account = account_of()
+    charge(account, D(2026, 5, 1), "0.00", planned="10000.00")
+    run_rules(D(2026, 5, 13))  # after the 12th: the first instalment is past, the 25th is not near yet
+    assert not notices(account).exists()
+    run_rules(D(2026, 5, 8))
+    assert notices(account).count() == 1
+
+
+def test_running_the_daily_rule_twice_sends_nothing_new(organisation):
+    account = account_of()
+    charge(account, D(2026, 5, 1), "0.00", planned="10000.00")
+    run_rules(D(2026, 5, 6))
+    first = list(Notification.objects.values_list("pk", "dedupe_key"))
+    assert first
+    run_rules(D(2026, 5, 6))
+    run_rules(D(2026, 5, 7))
+    assert list(Notification.objects.values_list("pk", "dedupe_key")) == first
