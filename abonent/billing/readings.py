@@ -52,6 +52,14 @@ class ReadingNeedsConfirmation(ReadingError):
         self.months = months
         self.threshold = threshold
 
+    @property
+    def consumption_text(self) -> str:
+        return number_text(self.consumption)
+
+    @property
+    def average_text(self) -> str:
+        return "" if self.average is None else number_text(round(self.average))
+
 
 # --- wording -------------------------------------------------------------------------------------------
 
@@ -164,6 +172,51 @@ def latest_readings(meters: QuerySet[Meter] | list[Meter]) -> dict[int, MeterRea
     newest = MeterReading.objects.filter(meter=OuterRef("pk")).order_by("-period", "-taken_on", "-pk")
     last_ids = Meter.objects.filter(pk__in=ids).annotate(last=Subquery(newest.values("pk")[:1])).values("last")
     return {r.meter_id: r for r in MeterReading.objects.filter(pk__in=last_ids)}
+
+
+@dataclass(frozen=True)
+class MeterState:
+    """What a readings page shows of one meter."""
+
+    meter: Meter
+    last: MeterReading | None
+    window: ReadingWindow | None
+
+    @property
+    def accepts(self) -> bool:
+        return self.meter.is_active and self.window is not None and self.window.is_open
+
+    @property
+    def sent_in_window(self) -> MeterReading | None:
+        """This window's reading already sent through the portal or staff (a new one would replace it)."""
+        last, window = self.last, self.window
+        if last and window and window.is_open and last.period == window.period and last.source != "billing":
+            return last
+        return None
+
+    # Wording for the pages.
+    @property
+    def last_value_text(self) -> str:
+        return number_text(self.last.value) if self.last else ""
+
+    @property
+    def last_period_text(self) -> str:
+        return period_text(self.last.period) if self.last else ""
+
+    @property
+    def last_consumption_text(self) -> str:
+        return number_text(self.last.consumption) if self.last and self.last.consumption is not None else ""
+
+    @property
+    def window_period_text(self) -> str:
+        return period_text(self.window.period) if self.window else ""
+
+
+def meter_states(meters: list[Meter], today: dt.date | None = None) -> list[MeterState]:
+    """Each meter with its newest reading and its window: three queries whatever the number of meters."""
+    last = latest_readings(meters)
+    windows = windows_for(meters, today)
+    return [MeterState(meter=m, last=last.get(m.pk), window=windows[m.pk]) for m in meters]
 
 
 def history(meter: Meter) -> QuerySet[MeterReading]:
