@@ -1,0 +1,120 @@
+"""The dispatcher: exclusive claims, retries with the shared backoff, permanent failures, stale claims,
+throttling per channel."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.db import transaction
+from django.utils import timezone
+
+from abonent.appeals.delivery import RETRY_DELAYS, DeliveryError
+from abonent.notifications import compose, dispatch, senders, tasks
+from abonent.notifications.compose import Occasion, create_notices
+from abonent.notifications.models import ChannelSetting, Notification, NotificationType
+
+pytestmark = pytest.mark.django_db
+N = Notification.Status
+DEBT = {"debt": Decimal("100.00"), "as_of": dt.date(2026, 5, 1)}
+
+
+@pytest.fixture
+def failing_email(monkeypatch):
+    calls = []
+
+    def send(notice):
+        calls.append(notice.pk)
+        raise DeliveryError("SMTP недоступен", permanent=False)
+
+    monkeypatch.setitem(senders.SENDERS, "email", send)
+    return calls
+
+
+def debt_notice(account, key="k1") -> Notification:
+    compose.notify(type_code="debt", customer=account.customer, account=account, key=key, **DEBT)
+    return Notification.objects.get(customer=account.customer, channel="email", dedupe_key__contains=f":{key}:")
+
+
+def test_transient_failure_is_retried_after_the_shared_backoff_then_fails(account, failing_email):
+    notice = debt_notice(account)
+    assert (notice.status, notice.attempts, notice.error) == (N.QUEUED, 1, "SMTP недоступен")
+    assert notice.next_attempt_at == notice.updated_at + dt.timedelta(seconds=RETRY_DELAYS[0])
+    assert dispatch.dispatch("email").handled == 0  # not due yet
+    for attempt, delay in enumerate(RETRY_DELAYS[1:], start=2):
+        with time_machine.travel(notice.next_attempt_at, tick=False):
+            tasks.dispatch_due.call()
+        notice.refresh_from_db()
+        assert (notice.status, notice.attempts) == (N.QUEUED, attempt)
+        assert notice.next_attempt_at == notice.updated_at + dt.timedelta(seconds=delay)
+    with time_machine.travel(notice.next_attempt_at, tick=False):
+        tasks.dispatch_due.call()
+    notice.refresh_from_db()
+    assert (notice.status, notice.attempts) == (N.FAILED, len(RETRY_DELAYS) + 1)
+    assert notice.error == f"SMTP недоступен (попыток: {len(RETRY_DELAYS) + 1})"
+    assert len(failing_email) == len(RETRY_DELAYS) + 1
+
+
+def test_backoff_delays_follow_retry_delays(account, failing_email):
+    notice = debt_notice(account)
+    waits = []
+    for _ in RETRY_DELAYS[1:]:
+        before = notice.next_attempt_at
+        with time_machine.travel(before, tick=False):
+            dispatch.dispatch("email")
+        notice.refresh_from_db()
+        waits.append((notice.next_attempt_at - before).total_seconds())
+    assert waits == [float(d) for d in RETRY_DELAYS[1:]]
+
+
+def test_permanent_failure_stops_at_once(account):
+    account.customer.email = "без-адреса"
+    account.customer.save()
+    notice = debt_notice(account)
+    assert (notice.status, notice.attempts) == (N.FAILED, 1)
+    assert notice.error == "Не указан адрес электронной почты для уведомления."
+
+
+def test_claimed_notice_is_not_taken_again_and_a_dead_workers_claim_is_requeued(account, failing_email):
+    # Claimed inside the transaction, before the on-commit dispatcher runs.
+    with time_machine.travel(timezone.now(), tick=False), transaction.atomic():
+        create_notices(type=NotificationType.objects.get(code="debt"),
+                       occasions=[Occasion(customer=account.customer, account=account, key="x", context=DEBT)])
+        first = dispatch.claim("email", 10)
+        second = dispatch.claim("email", 10)
+    assert [n.status for n in first] == [N.SENDING] and second == []
+    notice = first[0]
+    assert dispatch.requeue_stale() == 0
+    with time_machine.travel(notice.claimed_at + dispatch.STALE_CLAIM + dt.timedelta(seconds=1), tick=False):
+        assert dispatch.requeue_stale() == 1
+    notice.refresh_from_db()
+    assert (notice.status, notice.attempts) == (N.QUEUED, 0)
+
+
+def test_throttle_hands_over_no_more_than_the_rate_per_minute(organisation, monkeypatch):
+    from abonent.notifications.tests.factories import account_of
+
+    handed = []
+    monkeypatch.setitem(senders.SENDERS, "email", lambda notice: handed.append(notice.pk) or f"id{notice.pk}")
+    ChannelSetting.objects.filter(channel="email").update(rate_per_minute=3)
+    accounts = [account_of() for _ in range(5)]
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        for account in accounts:
+            debt_notice(account, key=f"a{account.pk}")
+        assert len(handed) == 3
+        assert Notification.objects.filter(channel="email", status=N.QUEUED).count() == 2
+        tasks.dispatch_due.call()
+        assert len(handed) == 3
+    with time_machine.travel(start + dt.timedelta(seconds=61), tick=False):
+        tasks.dispatch_due.call()
+    assert len(handed) == 5
+    assert not Notification.objects.filter(channel="email", status=N.QUEUED).exists()
+
+
+def test_disabled_channel_keeps_its_notices_queued(account, monkeypatch):
+    monkeypatch.setitem(senders.SENDERS, "email", lambda notice: "id")
+    notice = debt_notice(account)
+    assert notice.status == N.SENT
+    ChannelSetting.objects.filter(channel="email").update(is_enabled=False)
+    assert dispatch.capacity("email", timezone.now()) == 0
