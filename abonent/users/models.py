@@ -24,6 +24,10 @@ class User(AbstractUser):
         "уполномочен подписывать ответы", default=False,
         help_text="Уполномоченное должностное лицо, подписывающее ответы клиентам (стандарт 2.2.4.3).",
     )
+    email_confirmed_at = models.DateTimeField(
+        "e-mail подтверждён", null=True, blank=True,
+        help_text="Для входа в личный кабинет: до подтверждения адреса по ссылке из письма вход закрыт.",
+    )
 
     objects = UserManager()
 
@@ -53,3 +57,28 @@ class User(AbstractUser):
     @property
     def is_staff_member(self) -> bool:
         return self.kind == self.Kind.STAFF and self.is_active
+
+
+class PersonalDataConsent(models.Model):
+    """A person's consent to the processing of personal data (152-ФЗ, ст. 9): who gave it, when, from which
+    address, and the exact wording agreed to, so that it can be proven later. Never edited; a withdrawal
+    or a new wording is a new row."""
+
+    class Purpose(models.TextChoices):
+        PORTAL = "portal", "регистрация в личном кабинете"
+
+    user = models.ForeignKey(User, verbose_name="учётная запись", on_delete=models.PROTECT, related_name="consents")
+    purpose = models.CharField("цель", max_length=16, choices=Purpose.choices)
+    version = models.CharField("редакция текста согласия", max_length=20)
+    text = models.TextField("текст согласия, как он был показан")
+    given_at = models.DateTimeField("согласие дано")
+    ip_address = models.GenericIPAddressField("IP-адрес", null=True, blank=True)
+    user_agent = models.CharField("браузер", max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = "согласие на обработку персональных данных"
+        verbose_name_plural = "согласия на обработку персональных данных"
+        ordering = ["-given_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_purpose_display()}, ред. {self.version} ({self.given_at:%d.%m.%Y})"
