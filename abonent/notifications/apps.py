@@ -1,6 +1,17 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class NotificationsConfig(AppConfig):
+    """Notices on the company's initiative (standard 3.5): types, templates, rules, campaigns, delivery."""
+
     name = "abonent.notifications"
     verbose_name = "Уведомления"
+
+    def ready(self) -> None:
+        from abonent.core import dashboard as home
+        from abonent.notifications import dashboard, permissions
+
+        home.register(dashboard.tiles)
+        post_migrate.connect(permissions.grant_after_migrate, sender=self,
+                             dispatch_uid="notifications_grant_permissions")

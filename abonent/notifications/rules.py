@@ -3,7 +3,8 @@ with which amounts. Each occasion has a key (the account and the due date, the b
 documents' period), so a second run the same day, or the next day within the same occasion, finds the
 notices already written and sends nothing new.
 
-- due date: N (working) days before each due date of the schedule, accounts with an unpaid part of it;
+- due date: N (working) days before each due date of the schedule (billing.statement, the schedule the portal
+  shows), accounts with an unpaid part of it;
   a run missed on the reminder day is caught up on the following days until the due date;
 - debt: the account's latest imported balance shows a debt above the threshold, at most every
   `repeat_days` days for the same account;
@@ -12,12 +13,12 @@ notices already written and sends nothing new.
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
-from decimal import Decimal
 
-from django.db.models import Max, Sum
+from django.db.models import Max
 from django.utils import timezone
 
-from abonent.billing.models import Balance, Charge, FinancialDocument, Payment
+from abonent.billing import statement
+from abonent.billing.models import Balance, FinancialDocument
 from abonent.customers.models import BillingAccount
 from abonent.notifications import dues
 from abonent.notifications.compose import Occasion
@@ -56,33 +57,33 @@ def occasions(rule: NotificationRule, account_ids: Iterable[int], today: dt.date
 
 
 def _due_date_occasions(rule: NotificationRule, accounts: list[BillingAccount], today: dt.date) -> list[Occasion]:
-    start = dues.window_start(today)
-    ids = [a.pk for a in accounts]
-    charges: dict[int, dict[dt.date, dues.MonthCharges]] = defaultdict(dict)
-    rows = (Charge.objects.filter(account_id__in=ids, period__gte=dues.add_months(start, -2))
-            .values("account_id", "period").annotate(actual=Sum("amount"), planned=Sum("planned_amount")))
-    for row in rows:
-        charges[row["account_id"]][row["period"]] = dues.MonthCharges(actual=row["actual"], planned=row["planned"])
-    paid = dict(Payment.objects.filter(account_id__in=ids, paid_on__gte=start, paid_on__lte=today)
-                .values("account_id").annotate(total=Sum("amount")).values_list("account_id", "total"))
-    result = []
+    """Instalments of this month's and next month's schedule (billing.statement, as the portal shows them)
+    due from today on, with a known unpaid part above the threshold, whose reminder day has come. The
+    current month's schedule is read first: an instalment whose amount is not known yet there (the month's
+    own final payment, consumption not over) is not taken from next month's schedule either."""
+    this_month = today.replace(day=1)
+    seen: set[tuple[int, dt.date]] = set()
     reminders: dict[dt.date, dt.date] = {}
-    for account in accounts:
-        customer = account.contract.customer
-        for item in dues.instalments(customer.kind, today=today, charges=charges.get(account.pk, {}),
-                                     paid_since_window=paid.get(account.pk) or Decimal(0)):
-            due = item.due.due
-            if due < today or item.unpaid <= rule.min_amount:
-                continue
-            if due not in reminders:
-                reminders[due] = dues.reminder_day(due, rule.days_before, working=rule.working_days)
-            if reminders[due] > today:
-                continue
-            result.append(Occasion(
-                customer=customer, account=account, key=f"a{account.pk}:{item.due.nominal.isoformat()}",
-                context={"due_date": due, "nominal_date": item.due.nominal, "amount_due": item.unpaid,
-                         "instalment": item.amount, "label": item.due.label, "period": period_text(item.due.period),
-                         "days_left": (due - today).days}))
+    result = []
+    for month in (this_month, statement.add_months(this_month, 1)):
+        schedules = statement.schedules_for(accounts, month)
+        for account in accounts:
+            for item in schedules[account.pk].instalments:
+                if (account.pk, item.nominal) in seen:
+                    continue
+                seen.add((account.pk, item.nominal))
+                if item.due < today or item.amount is None or item.remaining <= rule.min_amount:
+                    continue
+                if item.due not in reminders:
+                    reminders[item.due] = dues.reminder_day(item.due, rule.days_before, working=rule.working_days)
+                if reminders[item.due] > today:
+                    continue
+                result.append(Occasion(
+                    customer=account.contract.customer, account=account,
+                    key=f"a{account.pk}:{item.nominal.isoformat()}",
+                    context={"due_date": item.due, "nominal_date": item.nominal, "amount_due": item.remaining,
+                             "instalment": item.amount, "label": item.label, "basis": item.basis,
+                             "period": period_text(item.period), "days_left": (item.due - today).days}))
     return result
 
 

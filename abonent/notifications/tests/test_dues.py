@@ -1,12 +1,12 @@
-"""The payment-date reminder rule across holidays for both customer groups, and the unpaid part of each
-instalment computed from the imported charges and payments."""
+"""The payment-date reminder rule across holidays for both customer groups, with the unpaid part of each
+instalment as the portal's schedule computes it from the imported charges and payments."""
 
 import datetime as dt
-from decimal import Decimal
 
 import pytest
 import time_machine
 
+from abonent.core.text import money
 from abonent.customers.models import Customer
 from abonent.customers.tests.factories import CustomerFactory
 from abonent.notifications import dues, tasks
@@ -42,27 +42,6 @@ def test_working_days_before_skips_weekends_and_holidays():
     # New Year holidays 01–08.01, 09.01 transferred, 31.12.2025 transferred: 5 working days before 15.01.
     assert dues.working_days_before(D(2026, 1, 15), 5) == D(2025, 12, 29)
     assert dues.working_days_before(D(2026, 3, 16), 5) == D(2026, 3, 6)  # 09.03.2026 is a day off
-
-
-def test_instalments_apply_payments_oldest_first():
-    charges = {D(2026, 4, 1): dues.MonthCharges(actual=Decimal("1100.00"), planned=Decimal("1000.00")),
-               D(2026, 5, 1): dues.MonthCharges(actual=None, planned=Decimal("2000.00"))}
-    items = dues.instalments(BUSINESS, today=D(2026, 5, 4), charges=charges, paid_since_window=Decimal("1000.00"))
-    assert [(i.due.due, i.amount, i.unpaid) for i in items] == [
-        (D(2026, 4, 10), Decimal("300.00"), Decimal("0.00")),
-        (D(2026, 4, 27), Decimal("400.00"), Decimal("0.00")),  # 25.04.2026 is a Saturday
-        (D(2026, 5, 12), Decimal("600.00"), Decimal("300.00")),
-        (D(2026, 5, 18), Decimal("400.00"), Decimal("400.00")),  # rest of April: 1100 − 700
-        (D(2026, 5, 25), Decimal("800.00"), Decimal("800.00")),
-    ]
-
-
-def test_advance_base_falls_back_to_last_months_actual_cost():
-    charges = {D(2026, 4, 1): dues.MonthCharges(actual=Decimal("500.00"), planned=None)}
-    items = dues.instalments(BUSINESS, today=D(2026, 5, 4), charges=charges, paid_since_window=Decimal(0))
-    may = [i for i in items if i.due.period == D(2026, 5, 1)]
-    assert [(i.due.due, i.amount) for i in may] == [(D(2026, 5, 12), Decimal("150.00")),
-                                                   (D(2026, 5, 25), Decimal("200.00"))]
 
 
 def test_business_reminder_three_working_days_before_the_10th_moved_past_holidays(organisation):
@@ -101,19 +80,37 @@ def test_housing_association_pays_by_the_15th_moved_past_a_sunday(organisation):
     [notice] = notices(account)
     assert "16.02.2026 — срок оплаты" in notice.body and "(оплата за месяц)" in notice.body
     assert "К оплате: 8\u00a0000,00\u00a0₽." in notice.body
+    assert "30 %" not in notice.body
 
 
-def test_housing_association_reminder_across_the_new_year_holidays(organisation):
+def test_housing_association_reminder_across_a_transferred_day_off(organisation):
     account = account_of(CustomerFactory(kind=Customer.Kind.MANAGING_COMPANY))
-    charge(account, D(2025, 12, 1), "700.00")
+    charge(account, D(2026, 2, 1), "700.00")
     rule = due_rule()
     rule.days_before = 5
     rule.save()
-    run_rules(D(2025, 12, 26))
+    # 15.03.2026 is a Sunday → 16.03; five working days before, skipping 09.03 (a day off): 06.03.
+    run_rules(D(2026, 3, 5))
     assert not notices(account).exists()
-    run_rules(D(2025, 12, 29))
-    assert notices(account).count() == 1
-    assert "15.01.2026" in notices(account).get().body
+    run_rules(D(2026, 3, 6))
+    [notice] = notices(account)
+    assert "16.03.2026 — срок оплаты" in notice.body and "К оплате: 700,00\u00a0₽." in notice.body
+
+
+def test_reminder_amount_is_the_one_the_portal_shows(organisation):
+    from abonent.billing.statement import month_schedule
+
+    account = account_of()
+    charge(account, D(2026, 4, 1), "12000.00", planned="10000.00")
+    charge(account, D(2026, 5, 1), "0.00", planned="20000.00")
+    payment(account, D(2026, 4, 9), "3000.00")
+    payment(account, D(2026, 5, 5), "2500.00")
+    run_rules(D(2026, 5, 6))
+    [notice] = notices(account)
+    with at(D(2026, 5, 6)):
+        item = month_schedule(account, D(2026, 5, 6)).next_due(D(2026, 5, 6))
+    assert item.due == D(2026, 5, 12)
+    assert f"К оплате: {money(item.remaining)}." in notice.body
 
 
 def test_paid_instalment_gets_no_reminder(organisation):
