@@ -81,3 +81,25 @@ def test_expired_link_shows_when_it_ended(client, survey_path):
     assert response.status_code == 410
     assert "Срок действия ссылки истёк" in response.content.decode()
     assert Survey.objects.get().answered_at is None
+
+
+def test_head_sees_survey_figures_and_the_low_ratings(client, operator, executor, signatory, head):
+    from abonent.feedback.services.surveys import SurveyAnswer, answer_survey
+
+    for _ in range(3):
+        sent_reply(registered_by=operator, executor=executor, signatory=signatory)
+    tasks.sweep_surveys.call()
+    first, second, third = Survey.objects.order_by("pk")
+    answer_survey(survey=first, answer=SurveyAnswer(rating=5, is_resolved=True))
+    answer_survey(survey=second, answer=SurveyAnswer(rating=2, is_resolved=False, comment="Не перезвонили"))
+    client.force_login(head)
+    summary = client.get(reverse("feedback:surveys")).context["summary"]
+    assert (summary.created, summary.sent, summary.answered, summary.low, summary.resolved) == (3, 3, 2, 1, 1)
+    assert (str(summary.average), str(summary.response_rate), str(summary.resolved_share)) == ("3.50", "66.7", "50.0")
+    assert summary.by_rating == {1: 0, 2: 1, 3: 0, 4: 0, 5: 1}
+    page = client.get(reverse("feedback:low_ratings"))
+    assert list(page.context["rows"]) == [second]
+    text = page.content.decode()
+    assert "Не перезвонили" in text and second.appeal.number in text and head.short_name in text
+    assert list(client.get(reverse("feedback:low_ratings"), {"state": "done"}).context["rows"]) == []
+    assert third.answered_at is None
