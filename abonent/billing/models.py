@@ -247,6 +247,12 @@ class MeterReading(models.Model):
         verbose_name_plural = "показания"
         ordering = ["meter", "-period", "-taken_on", "-pk"]
         indexes = [models.Index(fields=["meter", "-period"])]
+        constraints = [
+            # A repeated portal or staff submission for a month replaces the earlier one (billing.readings).
+            models.UniqueConstraint(
+                fields=["meter", "period"], condition=~Q(source="billing"), name="reading_one_submission_per_month"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.meter}, {self.period:%m.%Y}: {self.value}"

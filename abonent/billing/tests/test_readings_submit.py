@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 from auditlog.models import LogEntry
-from django.db import connections
+from django.db import IntegrityError, connections, transaction
 
 from abonent.billing.models import MeterReading
 from abonent.billing.readings import (
@@ -266,3 +266,11 @@ def test_parallel_submissions_for_one_meter_leave_one_reading():
     entries = audit(reading)
     assert [e.action for e in entries] == [LogEntry.Action.CREATE] + [LogEntry.Action.UPDATE] * 5
     assert entries[-1].changes_dict["value"][1] == str(reading.value)
+
+
+def test_the_database_holds_one_submission_per_meter_and_month(meter):
+    add_reading(meter, NOV, "17000", source=MeterReading.Source.PORTAL)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        add_reading(meter, NOV, "17100", source=MeterReading.Source.STAFF)
+    add_reading(meter, NOV, "17000", 1000)  # the billing system's own reading of the month may sit beside it
+    assert meter.readings.filter(period=NOV).count() == 2

@@ -253,6 +253,16 @@ def test_a_foreign_meter_posted_to_my_account_answers_404(client_in, account, me
     assert not other.readings.exists()
 
 
+def test_anonymous_visitors_and_staff_logins_go_to_the_portal_login(client, operator, account, meter):
+    for url in (readings_url(account), reverse("portal:meter", args=[meter.pk])):
+        response = client.get(url)
+        assert response.status_code == 302 and response["Location"].startswith(reverse("portal:login"))
+    client.force_login(operator)
+    assert client.get(readings_url(account))["Location"].startswith(reverse("portal:login"))
+    assert post_reading(client, meter, "17000").status_code == 302
+    assert not meter.readings.filter(period=NOV).exists()
+
+
 def test_a_revoked_link_answers_404(client, account, meter, manager):
     PortalAccess.objects.filter(user=manager).update(status=PortalAccess.Status.REVOKED)
     client.force_login(manager)

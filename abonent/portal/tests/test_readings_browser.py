@@ -14,12 +14,12 @@ from abonent.customers.tests.factories import BillingAccountFactory
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def sign_in(page, user) -> None:
+def sign_in(page, user, base_url: str) -> None:
     """The session of a logged-in client, handed to the browser (the journey is about readings, not login)."""
     client = Client()
     client.force_login(user)
     cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": page.url_base}])
+    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": base_url}])
 
 
 @pytest.fixture
@@ -29,8 +29,7 @@ def energy_manager_page(page, live_server):
     this_month = timezone.localdate().replace(day=1)
     last_month = (this_month - dt.timedelta(days=1)).replace(day=1)
     add_history(meter, last_month, months=7)  # 10 000 … 16 000, 1 000 kWh a month
-    page.url_base = live_server.url
-    sign_in(page, portal_user(account, username="energetik"))
+    sign_in(page, portal_user(account, username="energetik"), live_server.url)
     return page, account, meter
 
 
