@@ -15,6 +15,8 @@ _DATE_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})", re.ASCII)
 _PERIOD_RU = re.compile(r"(\d{1,2})\.(\d{4})", re.ASCII)
 _PERIOD_ISO = re.compile(r"(\d{4})-(\d{1,2})", re.ASCII)
 _NUMBER = re.compile(r"[-+]?(\d+([.,]\d*)?|[.,]\d+)", re.ASCII)
+_SPACE = re.compile(r"\s")
+_PLAIN_NUMBER = re.compile(r"-?\d{1,20}([.,]\d{1,20})?", re.ASCII)
 # Thousands separators that spreadsheets put into numbers: spaces, no-break and thin spaces, apostrophes.
 _GROUPING = str.maketrans("", "", " \u00a0\u202f\u2009'")
 
@@ -82,28 +84,33 @@ def decimal(*, max_digits: int, places: int, minimum: Decimal | None = None, pos
     digits after the separator and `max_digits - places` before it."""
     whole_digits = max_digits - places
 
+    quantum = Decimal(1).scaleb(-places)
+    limit = Decimal(10) ** whole_digits
+
     def parse(raw: Any) -> Decimal:
         if isinstance(raw, Decimal | int) and not isinstance(raw, bool):
             text = str(raw)
         else:
-            text = _text_of(raw).translate(_GROUPING)
-        if text.count(",") + text.count(".") > 1 or not _NUMBER.fullmatch(text):
-            raise CellError(f"«{raw}» — не число; дробную часть отделяйте запятой или точкой, например 1234,56.")
-        value = Decimal(text.replace(",", "."))
-        exponent = value.as_tuple().exponent
-        if isinstance(exponent, int) and -exponent > places and value != value.quantize(Decimal(1).scaleb(-places)):
-            raise CellError(f"«{raw}»: не более {places} знаков после запятой.")
+            text = _text_of(raw)
+            if not _PLAIN_NUMBER.fullmatch(text):
+                text = text.translate(_GROUPING)
+                if text.count(",") + text.count(".") > 1 or not _NUMBER.fullmatch(text):
+                    raise CellError(f"«{raw}» — не число; дробную часть отделяйте запятой или точкой, "
+                                    "например 1234,56.")
         try:
-            value = value.quantize(Decimal(1).scaleb(-places))
+            value = Decimal(text.replace(",", "."))
+            rounded = value.quantize(quantum)
         except InvalidOperation:
-            raise CellError(f"«{raw}»: слишком большое число.") from None
-        if abs(value) >= Decimal(10) ** whole_digits:
+            raise CellError(f"«{raw}» — не число или слишком большое число.") from None
+        if rounded != value:
+            raise CellError(f"«{raw}»: не более {places} знаков после запятой.")
+        if abs(rounded) >= limit:
             raise CellError(f"«{raw}»: слишком большое число (не более {whole_digits} знаков до запятой).")
-        if positive and value <= 0:
+        if positive and rounded <= 0:
             raise CellError(f"«{raw}»: сумма должна быть больше нуля.")
-        if minimum is not None and value < minimum:
+        if minimum is not None and rounded < minimum:
             raise CellError(f"«{raw}»: значение не может быть меньше {minimum}.")
-        return value
+        return rounded
 
     return parse
 
@@ -139,7 +146,7 @@ def code(*, max_length: int = 64) -> Parser:
 
     def parse(raw: Any) -> str:
         value = as_text(raw)
-        if any(ch.isspace() for ch in value) or not value.isprintable():
+        if _SPACE.search(value) or not value.isprintable():
             raise CellError(f"код «{value}» не должен содержать пробелов и служебных символов.")
         return value
 

@@ -190,12 +190,25 @@ def _read_csv(text: str) -> Source:
 
 # --- JSON ---
 
+_JSON_ERRORS = {
+    "Expecting value": "ожидается значение",
+    "Expecting property name": "ожидается имя поля в двойных кавычках",
+    "Expecting ',' delimiter": "ожидается запятая",
+    "Expecting ':' delimiter": "ожидается двоеточие",
+    "Extra data": "лишние данные после конца JSON",
+    "Unterminated string": "незакрытая строка",
+    "Invalid control character": "недопустимый управляющий символ в строке",
+    "Invalid \\escape": "недопустимая escape-последовательность",
+}
+
 
 def _read_json(text: str) -> Source:
     try:
         data = json.loads(text, parse_float=Decimal)
     except json.JSONDecodeError as error:
-        raise FileRefused(f"JSON не разобран: строка {error.lineno}, позиция {error.colno}: {error.msg}.") from None
+        reason = next((text for prefix, text in _JSON_ERRORS.items() if error.msg.startswith(prefix)),
+                      "ошибка синтаксиса")
+        raise FileRefused(f"JSON не разобран: строка {error.lineno}, позиция {error.colno}: {reason}.") from None
     except RecursionError:
         raise FileRefused("JSON не разобран: слишком глубокая вложенность.") from None
     if not isinstance(data, dict):

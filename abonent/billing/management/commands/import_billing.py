@@ -9,7 +9,7 @@ from abonent.billing.importing import KINDS, Outcome, import_file
 
 
 class TqdmProgress:
-    """The importer's stages as tqdm bars on stderr (quiet when stderr is not a terminal and --verbosity 0)."""
+    """The importer's stages as tqdm bars on stderr (none when stderr is not a terminal, or with --verbosity 0)."""
 
     def __init__(self, enabled: bool):
         self.enabled, self.bar = enabled, None
@@ -17,7 +17,8 @@ class TqdmProgress:
     def stage(self, label: str, total: int) -> None:
         self.close()
         if self.enabled:
-            self.bar = tqdm(total=total, desc=label, unit=" зап.", leave=False, dynamic_ncols=True)
+            self.bar = tqdm(total=total, desc=label, unit=" зап.", leave=False, dynamic_ncols=True,
+                            disable=None)
 
     def advance(self, count: int = 1) -> None:
         if self.bar is not None:
