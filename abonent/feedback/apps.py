@@ -9,7 +9,11 @@ class FeedbackConfig(AppConfig):
     def ready(self) -> None:
         from auditlog.registry import auditlog
 
+        from abonent.core import dashboard
+        from abonent.feedback import dashboard as feedback_tiles
         from abonent.feedback import models as m
+
+        dashboard.register(feedback_tiles.tiles)
 
         auditlog.register(m.FeedbackSubject)
         auditlog.register(m.SurveyPolicy)

@@ -226,3 +226,15 @@ def test_results_page_and_csv_for_the_head(client, head, operator):
     assert "Нужен кулер" in content and "сотрудник (вход в систему)" in content
     assert operator.last_name not in content
     assert q(questionnaire, K.TEXT).text in content
+
+
+def test_home_page_tiles_lead_to_feedback(client, head, operator):
+    from abonent.core.dashboard import tiles_for
+
+    full(head, audience="staff")
+    assert [(t.title, t.count) for t in tiles_for(head) if "анкет" in t.title or "оцен" in t.title] == [
+        ("низких оценок не разобрано", 0), ("анкет и опросов проводится", 1), ("анкет ждут Вашего ответа", 1)]
+    assert [(t.title, t.count, t.url) for t in tiles_for(operator) if "анкет" in t.title] == [
+        ("анкет ждут Вашего ответа", 1, reverse("feedback:my_questionnaires"))]
+    client.force_login(operator)
+    assert "анкет ждут Вашего ответа" in client.get(reverse("core:home")).content.decode()
