@@ -1,3 +1,11 @@
-from django.urls import path  # noqa: F401
+"""Online payment in the portal."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from abonent.portal import views_payments
+
+urlpatterns = [
+    path("pay/<int:account_id>/", views_payments.pay, name="pay"),
+    path("payments/", views_payments.payment_list, name="payments"),
+    path("payments/<uuid:payment_id>/", views_payments.payment_return, name="payment_return"),
+]

@@ -1,5 +1,11 @@
-from django.urls import path  # noqa: F401
+"""The payment provider's machine endpoint (mounted at /payments/)."""
+
+from django.urls import path
+
+from abonent.billing.payments import views
 
 app_name = "payments"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("webhook/", views.webhook, name="webhook"),
+]
