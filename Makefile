@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run install db test test-pg lint check clean
+.PHONY: run install db test test-pg test-rq restore-drill lint check clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || { PYTHON=$$(scripts/find-python) && "$$PYTHON" -m venv $(VENV); }
@@ -31,6 +31,17 @@ test: install
 
 test-pg: install
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/abonent} $(VENV)/bin/pytest -n 2 --dist loadfile --create-db
+
+# The task-dependent tests again with the queue on real RQ and Redis (REDIS on 127.0.0.1:6379).
+RQ_TESTS = abonent/appeals/tests/test_replies.py abonent/appeals/tests/test_workflow.py \
+	abonent/channels/email/tests/test_outbox.py abonent/channels/email/tests/test_intake.py abonent/channels/edo \
+	abonent/core/tests/test_rq_backend.py
+test-rq: install
+	$(VENV)/bin/pytest -n 2 --dist loadfile --ds=abonent.settings_test_rq -m "not browser" $(RQ_TESTS)
+
+# Backup, wipe and restore a PostgreSQL installation with its files; the data must come back identical.
+restore-drill: install
+	scripts/restore-drill
 
 lint: install
 	$(VENV)/bin/ruff check abonent

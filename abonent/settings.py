@@ -183,7 +183,14 @@ STORAGES = {
 }
 
 # --- Background work: django.tasks on the database by default ---
+# Queues by kind of work, so each can get its own workers at scale (docs/deployment.md).
+TASK_QUEUES = ["default", "intake", "notifications", "reports"]
 TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+if TASKS["default"]["BACKEND"] == "rq":
+    # At scale: RQ on Redis (django-tasks-rq); workers: manage.py rqworker --job-class django_tasks_rq.Job ...
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": TASK_QUEUES}}
+    RQ_QUEUES = {name: {"URL": os.environ["REDIS_URL"]} for name in TASK_QUEUES}
+    INSTALLED_APPS.append("django_rq")
 CRONTASK = {"REDIS_URL": os.environ["REDIS_URL"]} if os.environ.get("REDIS_URL") else {}
 
 # --- Mail (Django 6.1 MAILERS) ---
