@@ -15,6 +15,7 @@ from abonent.billing.statement import Instalment, MonthSchedule, latest_balances
 from abonent.channels.portal.models import PortalNotice
 from abonent.customers.access import accounts_for_user, live_accesses
 from abonent.customers.models import ROLE_CAPABILITIES, BillingAccount, Customer, PortalAccess
+from abonent.organisation.models import Channel
 
 FINANCE = PortalAccess.Capability.FINANCE
 APPEALS = PortalAccess.Capability.APPEALS
@@ -202,7 +203,7 @@ def customer_timeline(appeal: Appeal) -> list[TimelineEntry]:
         if event.kind == E.REGISTERED:
             entries.append(TimelineEntry(event.at, f"Обращение зарегистрировано под № {appeal.number}",
                                          f"Канал поступления: {appeal.get_channel_display()}."))
-        elif event.kind == E.ACKNOWLEDGED:
+        elif event.kind == E.ACKNOWLEDGED and data.get("channel") != Channel.PORTAL:  # else the notice shows
             entries.append(TimelineEntry(event.at, "Вам сообщены номер обращения и срок ответа"))
         elif event.kind == E.ROUTED:
             entries.append(TimelineEntry(event.at, "Направлено на рассмотрение",
@@ -230,6 +231,4 @@ def customer_timeline(appeal: Appeal) -> list[TimelineEntry]:
 
 
 def _channel_label(value: str | None) -> str:
-    from abonent.organisation.models import Channel
-
     return Channel(value).label if value in Channel.values else "—"
