@@ -120,10 +120,10 @@ class ReadingWindow:
         """"с 23 по 26 число" / "с 1 по 2 число следующего месяца за прошедший месяц"."""
         g = self.group
         days = f"{g.first_day} числа" if g.first_day == g.last_day else f"с {g.first_day} по {g.last_day} число"
-        if g.last_day > 28:
-            days += " (в коротких месяцах — по последний день месяца)"
         if g.for_previous_month:
             days += " следующего месяца за прошедший месяц"
+        if g.last_day > 28:
+            days += " (в коротких месяцах — по последний день месяца)"
         return days
 
 

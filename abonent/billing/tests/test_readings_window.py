@@ -124,3 +124,12 @@ def test_the_window_closes_at_local_midnight():
     meter = make_meter(group=apartment_group())
     with pytest.raises(ReadingError, match="следующий приём: 23.12.2026"):
         submit_reading(meter=meter, value="100", user=None)
+
+
+def test_refusal_for_a_month_end_group_explains_short_months():
+    meter = make_meter(group=month_end_group())
+    with pytest.raises(ReadingError) as refused:
+        submit_reading(meter=meter, value="100", user=None, today=D(2026, 2, 10))
+    assert str(refused.value) == (
+        "Показания по этому прибору принимаются с 29 по 31 число (в коротких месяцах — по последний день месяца); "
+        "следующий приём: 28.02.2026.")
