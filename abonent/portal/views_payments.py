@@ -133,9 +133,14 @@ def payment_return(request: HttpRequest, payment_id: uuid.UUID) -> HttpResponse:
 
 @customer_required
 @require_GET
-def payment_list(request: HttpRequest) -> HttpResponse:
-    payments = payments_for_user(request.user).order_by("-created_at", "-pk")
-    page = Paginator(payments, PAYMENTS_PER_PAGE).get_page(request.GET.get("page"))
-    for account in {p.account for p in page.object_list}:
-        record_access(account, "онлайн-платежи по лицевому счёту")
-    return render(request, "portal/payments/list.html", {"page": page})
+def payment_list(request: HttpRequest, account_id: int | None = None) -> HttpResponse:
+    """The login's online payments across the accounts it may pay for, or those of one account."""
+    payments = payments_for_user(request.user)
+    account = None
+    if account_id is not None:
+        account = account_for_user(request.user, account_id, PAY)
+        payments = payments.filter(account=account)
+    page = Paginator(payments.order_by("-created_at", "-pk"), PAYMENTS_PER_PAGE).get_page(request.GET.get("page"))
+    for shown in {p.account for p in page.object_list} | ({account} if account else set()):
+        record_access(shown, "онлайн-платежи по лицевому счёту")
+    return render(request, "portal/payments/list.html", {"page": page, "account": account})

@@ -15,6 +15,7 @@ from abonent.billing.payments import services
 from abonent.billing.payments.models import OnlinePayment
 from abonent.billing.payments.tests.conftest import deliver, make_login
 from abonent.customers.models import PortalAccess
+from abonent.customers.tests.factories import BillingAccountFactory
 
 pytestmark = pytest.mark.django_db
 Status = OnlinePayment.Status
@@ -150,6 +151,23 @@ def test_the_list_shows_the_payments_of_the_logins_accounts_only(fake, payer_cli
     assert "777,00" not in page and other_account.number not in page
 
 
+def test_the_list_of_one_account(fake, client, account):
+    second = BillingAccountFactory(contract=account.contract)
+    payer = make_login("payer3", account)
+    PortalAccess.objects.create(user=payer, account=second, role=PortalAccess.Role.MANAGER,
+                                status=PortalAccess.Status.ACTIVE, granted_via=PortalAccess.GrantedVia.STAFF)
+    for n, target in enumerate([account, second]):
+        services.start_payment(account=target, amount=Decimal(f"{n + 1}11"), user=payer, idempotency_key=f"{n}" * 32,
+                               return_url="http://testserver/x/")
+    client.force_login(payer)
+    assert reverse("portal:payments", args=[second.pk]) == f"/portal/accounts/{second.pk}/payments/"
+    page = text_of(client.get(reverse("portal:payments", args=[second.pk])))
+    assert f"Онлайн-платежи по лицевому счёту № {second.number}" in page
+    assert "211,00 ₽" in page and "111,00" not in page
+    everything = text_of(client.get(reverse("portal:payments")))
+    assert "211,00 ₽" in everything and "111,00 ₽" in everything
+
+
 # --- Another customer's ids answer 404 -------------------------------------------------------------------
 
 
@@ -159,6 +177,7 @@ def test_another_customers_account_is_404(fake, payer_client, other_account):
     assert payer_client.post(url, {"amount": "10", "idempotency_key": "a" * 32}).status_code == 404
     assert not OnlinePayment.objects.exists()
     assert payer_client.get(reverse("portal:pay", kwargs={"account_id": 999999})).status_code == 404
+    assert payer_client.get(reverse("portal:payments", kwargs={"account_id": other_account.pk})).status_code == 404
 
 
 def test_another_customers_payment_is_404(fake, payer_client, other_account):
@@ -179,6 +198,7 @@ def test_a_role_without_payment_rights_gets_404(fake, client, account):
     assert client.get(reverse("portal:pay", kwargs={"account_id": account.pk})).status_code == 404
     assert client.get(reverse("portal:payment_return", kwargs={"payment_id": payment.uuid})).status_code == 404
     assert "Онлайн-платежей пока нет" in text_of(client.get(reverse("portal:payments")))
+    assert client.get(reverse("portal:payments", args=[account.pk])).status_code == 404
 
 
 def test_a_revoked_link_loses_its_payments(fake, payer_client, account, payer):
