@@ -45,7 +45,8 @@ _HEAD = [
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     RECEPTION: _CUSTOMER_VIEW + _CUSTOMER_EDIT + _APPEALS_WORK + ["customers.view_confidential"],
-    CALL_CENTRE: _CUSTOMER_VIEW + _APPEALS_WORK,
+    # Operators answer questions about payments and take readings by phone (standard 2.2.3).
+    CALL_CENTRE: _CUSTOMER_VIEW + _APPEALS_WORK + ["customers.view_confidential"],
     EXECUTOR: _CUSTOMER_VIEW + ["appeals.view_appeal", "appeals.work_on_appeal"],
     RECEPTION_HEAD: _CUSTOMER_VIEW + _CUSTOMER_EDIT + _APPEALS_WORK + _HEAD,
     SALES_HEAD: _CUSTOMER_VIEW + _CUSTOMER_EDIT + _APPEALS_WORK + _HEAD,
