@@ -11,7 +11,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from abonent.appeals.errors import AppealError
 from abonent.appeals.forms import add_service_error
@@ -104,9 +104,11 @@ def appeal_detail(request: HttpRequest, appeal_id: int) -> HttpResponse:
 
 
 @customer_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def appeal_message(request: HttpRequest, appeal_id: int) -> HttpResponse:
     appeal = selectors.appeal_for_user(request.user, appeal_id)
+    if request.method == "GET":  # the form lives on the appeal's page
+        return redirect("portal:appeal", appeal_id=appeal.pk)
     form = MessageForm(request.POST, request.FILES)
     if form.is_valid():
         try:
