@@ -61,7 +61,7 @@ def mirror(event: AppealEvent, types: dict[str, NotificationType]) -> int:
     if sent is not None:
         rows.append(Notification(type=type, kind=type.code, channel=channel, customer=appeal.customer,
                                  account=appeal.billing_account, appeal=appeal,
-                                 dedupe_key=dedupe_key(type.code, f"e{event.pk}", channel), **sent))
+                                 dedupe_key=dedupe_key(type.code, appeal.customer_id, f"e{event.pk}", channel), **sent))
     if channel != Channel.PORTAL:
         copy = _portal_copy(event, type)
         if copy is not None:
@@ -162,4 +162,4 @@ def _portal_copy(event: AppealEvent, type: NotificationType) -> Notification | N
                         account=event.appeal.billing_account, appeal=event.appeal, recipient=PORTAL_RECIPIENT,
                         subject=text.subject, body=text.body, status=N.DELIVERED, attempts=0, created_at=event.at,
                         sent_at=event.at, delivered_at=event.at,
-                        dedupe_key=dedupe_key(type.code, f"e{event.pk}", Channel.PORTAL))
+                        dedupe_key=dedupe_key(type.code, customer.pk, f"e{event.pk}", Channel.PORTAL))

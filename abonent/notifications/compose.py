@@ -20,8 +20,8 @@ N = Notification.Status
 
 @dataclass(frozen=True)
 class Occasion:
-    """Why a customer gets a notice: `key` is unique for the type (e.g. "a123:2026-05-10" for an account's
-    due date); `context` holds the type's variables (amounts, dates), plain values only."""
+    """Why a customer gets a notice: `key` names the occasion for the type and customer (e.g.
+    "a123:2026-05-10" for an account's due date); `context` holds the type's variables, plain values only."""
 
     customer: Customer
     key: str
@@ -29,8 +29,9 @@ class Occasion:
     context: dict = field(default_factory=dict)
 
 
-def dedupe_key(type_code: str, occasion_key: str, channel: str) -> str:
-    key = f"{type_code}:{occasion_key}:{channel}"
+def dedupe_key(type_code: str, customer_id: int, occasion_key: str, channel: str) -> str:
+    """"<type>:c<customer>:<occasion>:<channel>", hashed when longer than the column."""
+    key = f"{type_code}:c{customer_id}:{occasion_key}:{channel}"
     if len(key) <= 200:
         return key
     return f"{type_code}:h:{hashlib.sha256(key.encode()).hexdigest()}:{channel}"
@@ -56,7 +57,7 @@ def create_notices(*, type: NotificationType, occasions: Iterable[Occasion], aud
     org = organisation if organisation is not None else rendering.organisation_vars()
     planned = [(occasion, channel, recipient) for occasion in occasions
                for channel, recipient in audience.choose(occasion.customer, type, templates)]
-    keys = [dedupe_key(type.code, o.key, channel) for o, channel, _ in planned]
+    keys = [dedupe_key(type.code, o.customer.pk, o.key, channel) for o, channel, _ in planned]
     existing = set()
     for start in range(0, len(keys), 900):
         existing.update(Notification.objects.filter(dedupe_key__in=keys[start:start + 900])

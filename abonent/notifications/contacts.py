@@ -99,28 +99,29 @@ def _send_code(contact: NotificationContact, code: str) -> None:
             raise ContactError(error.message, field="value") from None
 
 
-@transaction.atomic
 def confirm(*, contact: NotificationContact, code: str) -> NotificationContact:
-    """Checks the code; the confirmed contact replaces the previous one of its kind."""
-    contact = C.objects.select_for_update().get(pk=contact.pk)
-    if contact.status != C.Status.PENDING:
-        raise ContactError("Этот контакт не ждёт подтверждения.")
-    if contact.code_expires_at < timezone.now():
-        raise ContactError("Срок действия кода истёк. Укажите контакт ещё раз, чтобы получить новый код.",
-                           field="code")
-    if contact.attempts >= MAX_ATTEMPTS:
-        raise ContactError("Слишком много неверных попыток. Укажите контакт ещё раз, чтобы получить новый код.",
-                           field="code")
-    if not hmac.compare_digest(contact.code_hash, _hash(code.strip())):
+    """Checks the code; the confirmed contact replaces the previous one of its kind. A wrong code is
+    counted (committed before the refusal, so guessing is limited to MAX_ATTEMPTS)."""
+    with transaction.atomic():
+        contact = C.objects.select_for_update().get(pk=contact.pk)
+        if contact.status != C.Status.PENDING:
+            raise ContactError("Этот контакт не ждёт подтверждения.")
+        if contact.code_expires_at < timezone.now():
+            raise ContactError("Срок действия кода истёк. Укажите контакт ещё раз, чтобы получить новый код.",
+                               field="code")
+        if contact.attempts >= MAX_ATTEMPTS:
+            raise ContactError("Слишком много неверных попыток. Укажите контакт ещё раз, чтобы получить новый "
+                               "код.", field="code")
+        if hmac.compare_digest(contact.code_hash, _hash(code.strip())):
+            now = timezone.now()
+            C.objects.filter(customer=contact.customer_id, kind=contact.kind, status=C.Status.CONFIRMED).update(
+                status=C.Status.REPLACED, updated_at=now)
+            contact.status, contact.confirmed_at = C.Status.CONFIRMED, now
+            contact.save(update_fields=["status", "confirmed_at", "updated_at"])
+            return contact
         C.objects.filter(pk=contact.pk).update(attempts=contact.attempts + 1)
-        left = MAX_ATTEMPTS - contact.attempts - 1
-        raise ContactError(f"Неверный код. Осталось попыток: {left}.", field="code")
-    now = timezone.now()
-    C.objects.filter(customer=contact.customer_id, kind=contact.kind, status=C.Status.CONFIRMED).update(
-        status=C.Status.REPLACED, updated_at=now)
-    contact.status, contact.confirmed_at = C.Status.CONFIRMED, now
-    contact.save(update_fields=["status", "confirmed_at", "updated_at"])
-    return contact
+    left = MAX_ATTEMPTS - contact.attempts - 1
+    raise ContactError(f"Неверный код. Осталось попыток: {left}.", field="code")
 
 
 def contact_display(contact: NotificationContact) -> str:
