@@ -124,6 +124,14 @@ SQLITE_OPTIONS = {
 }
 if database_url := os.environ.get("DATABASE_URL"):
     DATABASES = {"default": dj_database_url.parse(database_url, conn_max_age=60, conn_health_checks=True)}
+    if pool_size := int(os.environ.get("DATABASE_POOL_SIZE", "0")):
+        # psycopg's pool inside each process (Django 5.1+); persistent connections must then be off.
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {"min_size": 1, "max_size": pool_size,
+                                                                  "timeout": 10}
+    if env_bool("DATABASE_PGBOUNCER"):
+        # PgBouncer in transaction mode: a cursor cannot outlive its transaction's server connection.
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 else:
     DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": VAR_DIR / "abonent.sqlite3"}}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
