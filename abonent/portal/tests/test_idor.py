@@ -12,6 +12,7 @@ Convention for URL kwargs in the portal (extend OBJECT_KWARGS and `_build` when 
   notice_id      notifications.Notification pk
   reply_id       appeals.Reply pk
   attachment_id  appeals.Attachment pk
+  contact_id     notifications.NotificationContact pk (a contact for notices, confirmed by a code)
 Kwargs that are not object ids: `uidb64` and `token` of the signed links in letters (sign-up confirmation,
 password reset, e-mail change), where the signature is the check. A pattern with only those, or with no
 kwargs, is not part of the 404 walk. Any other kwarg name fails `test_every_portal_kwarg_is_known`.
@@ -32,7 +33,7 @@ from abonent.portal.tests.factories_auth import link, portal_login
 pytestmark = pytest.mark.django_db
 
 OBJECT_KWARGS = {"account_id", "appeal_id", "document_id", "payment_id", "meter_id", "notice_id", "reply_id",
-                 "attachment_id"}
+                 "attachment_id", "contact_id"}
 NON_OBJECT_KWARGS = {"uidb64", "token"}
 PUBLIC = {"login", "login_otp", "logout", "signup", "signup_done", "signup_confirm", "password_reset",
           "password_reset_done", "password_reset_confirm", "password_reset_complete", "email_change_confirm"}
@@ -112,6 +113,15 @@ def _notice(world):
     ).pk
 
 
+def _contact(world):
+    from abonent.notifications.models import NotificationContact
+
+    return NotificationContact.objects.create(
+        customer=world.account_b.contract.customer, kind=NotificationContact.Kind.EMAIL, value="b-new@example.ru",
+        code_hash="0" * 64, code_expires_at=dt.datetime(2099, 1, 1, tzinfo=dt.UTC), requested_by=world.user_b,
+    ).pk
+
+
 def _reply(world):
     from abonent.appeals.models import Reply
 
@@ -131,7 +141,7 @@ def _attachment(world):
 
 BUILDERS = {"account_id": _account, "appeal_obj": _appeal, "appeal_id": lambda w: w.object("appeal_obj").pk,
             "document_id": _document, "payment_id": _payment, "meter_id": _meter, "notice_id": _notice,
-            "reply_id": _reply, "attachment_id": _attachment}
+            "reply_id": _reply, "attachment_id": _attachment, "contact_id": _contact}
 
 
 class World:
@@ -161,6 +171,9 @@ class World:
         return self._made[kind]
 
     def kwargs(self, names) -> dict:
+        unknown = set(names) - OBJECT_KWARGS - NON_OBJECT_KWARGS
+        if unknown:
+            pytest.skip(f"Неизвестные параметры URL {sorted(unknown)}: см. test_every_portal_kwarg_is_known")
         return {name: self.object(name) if name in OBJECT_KWARGS else "x" for name in names}
 
 
