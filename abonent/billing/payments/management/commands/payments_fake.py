@@ -21,8 +21,9 @@ class Command(BaseCommand):
         parser.add_argument("--once", action="store_true", help="запустить и сразу остановить (для проверки)")
 
     def handle(self, *args, **options):
-        if not settings.DEBUG and not options["once"]:
-            raise CommandError("Имитатор платёжного сервиса запускается только при DEBUG=True.")
+        if not (settings.DEBUG or settings.ALLOW_DEMO_DATA) and not options["once"]:
+            raise CommandError("Имитатор платёжного сервиса запускается только в демонстрационной установке "
+                               "(DEBUG=true или ALLOW_DEMO_DATA=true).")
         config = settings.PAYMENTS
         fake = FakeProvider(shop_id=config["SHOP_ID"], secret_key=config["SECRET_KEY"],
                             webhook_secret=config["WEBHOOK_SECRET"], webhook_url=options["webhook_url"],
