@@ -84,7 +84,7 @@ def invitation_text(invitation: Invitation) -> tuple[str, str]:
 def send_invitation(*, invitation_id: int) -> Invitation | None:
     """Writes the invitation into the e-mail or EDO outbox, once."""
     with transaction.atomic():
-        invitation = (Invitation.objects.select_for_update(skip_locked=True)
+        invitation = (Invitation.objects.select_for_update(skip_locked=True, of=("self",))
                       .filter(pk=invitation_id, status=IS.PENDING).select_related("questionnaire", "customer").first())
         if invitation is None:
             return None

@@ -108,7 +108,7 @@ def send_survey(*, survey_id: int) -> Survey | None:
     """Hands the survey to the first channel that accepts it, once. A transient failure leaves it pending
     for the next sweep (up to the common number of attempts); permanent failures try the next channel."""
     with transaction.atomic():
-        survey = (Survey.objects.select_for_update(skip_locked=True)
+        survey = (Survey.objects.select_for_update(skip_locked=True, of=("self",))
                   .select_related("appeal__customer", "reply").filter(pk=survey_id, status=SS.PENDING).first())
         if survey is None:
             return None
@@ -164,7 +164,8 @@ def answer_survey(*, survey: Survey, answer: SurveyAnswer) -> tuple[Survey, bool
     nothing changed. A low rating or "not resolved" opens a control item for the department's head."""
     validate_answer(answer)
     with transaction.atomic():
-        survey = Survey.objects.select_for_update().select_related("appeal", "reply", "department").get(pk=survey.pk)
+        survey = (Survey.objects.select_for_update(of=("self",)).select_related("appeal", "reply", "department")
+                  .get(pk=survey.pk))
         if survey.is_answered:
             return survey, False
         if survey.is_expired:
