@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from abonent.feedback import links
 from abonent.feedback.errors import FeedbackError
 from abonent.feedback.forms import SurveyAnswerForm
 from abonent.feedback.models import Invitation, Questionnaire, Response
@@ -80,15 +81,16 @@ def _answer_page(request: HttpRequest, questionnaire: Questionnaire, *, template
 @never_cache
 @require_http_methods(["GET", "POST"])
 def invitation_answer(request: HttpRequest, token: str) -> HttpResponse:
-    from abonent.feedback import links
-
     nonce = links.unsign(token, links.INVITATION_SALT)
     invitation = (Invitation.objects.select_related("questionnaire", "user").filter(nonce=nonce).first()
                   if nonce else None)
     if invitation is None:
         return _invalid_link(request)
     questionnaire = invitation.questionnaire
-    if Response.objects.filter(invitation=invitation).exists():
+    answered = Response.objects.filter(invitation=invitation)
+    if invitation.user_id:
+        answered = answered | Response.objects.filter(questionnaire=questionnaire, respondent_id=invitation.user_id)
+    if answered.exists():
         return render(request, "feedback/public/questionnaire_done.html",
                       {"questionnaire": questionnaire, "again": True})
     return _answer_page(request, questionnaire, template_context={"action": request.path},
