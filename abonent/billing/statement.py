@@ -98,7 +98,7 @@ class MonthSchedule:
     instalments: list[Instalment]
     paid_in_month: Decimal  # payments dated in the month
     paid_for_month: Decimal  # the part of them (and of an earlier overpayment) that counts for this month
-    carried_over: Decimal  # overpayment of the month, credited to the next one
+    carried_in: Decimal  # overpayment of the previous month, credited to this one
     has_data: bool  # any charge or payment in the ledger's months
 
     @property
@@ -219,6 +219,7 @@ def build_schedule(*, customer_kind: str, month: dt.date, figures: dict[dt.date,
     for current in (first, month):
         data = figures.get(current, MonthFigures())
         *advances, final = _month_instalments(customer_kind, current, figures, cache)
+        carried_in = carry
         left_over = _allocate(([carry] if carry else []) + [amount for _, amount in data.payments],
                               [*advances, previous_final])
         paid_for = sum((a.paid for a in advances), ZERO) + left_over
@@ -228,7 +229,7 @@ def build_schedule(*, customer_kind: str, month: dt.date, figures: dict[dt.date,
             return MonthSchedule(
                 period=month, customer_kind=customer_kind,
                 instalments=sorted([*advances, previous_final, final], key=lambda i: (i.due, i.nominal)),
-                paid_in_month=data.paid, paid_for_month=paid_for, carried_over=carry,
+                paid_in_month=data.paid, paid_for_month=paid_for, carried_in=carried_in,
                 has_data=any(f.actual is not None or f.payments for f in figures.values()),
             )
         previous_final = final

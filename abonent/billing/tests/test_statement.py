@@ -97,7 +97,7 @@ def test_an_overpaid_month_is_credited_to_the_next_one():
         ("30", "04.2026", "10.04.2026", D("30000.00"), D("8000.00"), "partly"),
         ("окончательный", "03.2026", "20.04.2026", D("0.00"), D("0.00"), "paid"),
     ]
-    assert schedule.paid_for_month == D("8000.00")
+    assert schedule.paid_for_month == D("8000.00") and schedule.carried_in == D("8000.00")
     assert schedule.paid_in_month == D("0.00")
 
 
