@@ -66,22 +66,38 @@ def claim(channel: str, limit: int, *, now: datetime.datetime | None = None) -> 
                 .select_related("type", "customer").order_by("next_attempt_at", "pk"))
 
 
-def send_claimed(notice: Notification, *, now: datetime.datetime | None = None) -> str:
-    """Hands one claimed notice to its channel. Returns the notice's new status."""
+def send_batch(batch: list[Notification], *, now: datetime.datetime | None = None) -> Outcome:
+    """Hands claimed notices to their channels in one transaction, a savepoint per notice: a notice whose
+    handoff fails is rolled back alone and retried or failed; the statuses of the sent ones are written
+    together. A crash loses the whole batch's handoffs and statuses together, and its rows, still
+    "sending", are queued again after STALE_CLAIM."""
     now = now or timezone.now()
-    attempts = notice.attempts + 1
-    try:
-        with transaction.atomic():
-            provider_id = senders.send(notice)
-            Notification.objects.filter(pk=notice.pk).update(
-                status=N.SENT, attempts=attempts, sent_at=now, provider_id=provider_id[:300], error="",
-                updated_at=now)
-        return N.SENT
-    except DeliveryError as error:
-        return _failed_attempt(notice, attempts, error.message, permanent=error.permanent, now=now)
-    except DatabaseError as error:
-        log.warning("notice %s not handed over: %s", notice.pk, error)
-        return _failed_attempt(notice, attempts, f"Ошибка базы данных: {error}", permanent=False, now=now)
+    outcome, sent = Outcome(), []
+    with transaction.atomic():
+        for notice in batch:
+            attempts = notice.attempts + 1
+            try:
+                with transaction.atomic():
+                    provider_id = senders.send(notice)
+            except DeliveryError as error:
+                status = _failed_attempt(notice, attempts, error.message, permanent=error.permanent, now=now)
+            except DatabaseError as error:
+                log.warning("notice %s not handed over: %s", notice.pk, error)
+                status = _failed_attempt(notice, attempts, f"Ошибка базы данных: {error}", permanent=False,
+                                         now=now)
+            else:
+                notice.status, notice.attempts, notice.sent_at, notice.error = N.SENT, attempts, now, ""
+                notice.provider_id, notice.updated_at = provider_id[:300], now
+                sent.append(notice)
+                continue
+            if status == N.QUEUED:
+                outcome.retried += 1
+            else:
+                outcome.failed += 1
+        Notification.objects.bulk_update(sent, ["status", "attempts", "sent_at", "error", "provider_id",
+                                                "updated_at"])
+    outcome.sent = len(sent)
+    return outcome
 
 
 def _failed_attempt(notice: Notification, attempts: int, message: str, *, permanent: bool,
@@ -108,14 +124,10 @@ def dispatch(channel: str, *, now: datetime.datetime | None = None, limit: int |
         batch = claim(channel, min(room, BATCH), now=now)
         if not batch:
             return outcome
-        for notice in batch:
-            status = send_claimed(notice, now=now)
-            if status == N.SENT:
-                outcome.sent += 1
-            elif status == N.QUEUED:
-                outcome.retried += 1
-            else:
-                outcome.failed += 1
+        done = send_batch(batch, now=now)
+        outcome.sent += done.sent
+        outcome.retried += done.retried
+        outcome.failed += done.failed
 
 
 def requeue_stale(now: datetime.datetime | None = None) -> int:
