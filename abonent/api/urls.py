@@ -32,5 +32,6 @@ api = NinjaAPI(
 )
 install_handlers(api)
 api.add_router("/", appeals_router)
+api.add_router("/", "abonent.api.routers.billing.router")
 
 urlpatterns = api.urls[0]

@@ -13,6 +13,11 @@ from django.utils import timezone
 from abonent.core.models import TimeStampedModel
 from abonent.customers.models import BillingAccount
 
+IMPORT_KIND_LABELS = {
+    "balances": "сальдо", "charges": "начисления", "documents": "финансовые документы", "payments": "платежи",
+    "meters": "приборы учёта", "readings": "показания",
+}
+
 
 class ImportBatch(TimeStampedModel):
     """One file from the billing system. The file's SHA-256 is unique, so the same file twice is one batch;
@@ -47,6 +52,10 @@ class ImportBatch(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.file_name} ({self.get_status_display()})"
 
+    @property
+    def kind_label(self) -> str:
+        return IMPORT_KIND_LABELS.get(self.kind, self.kind or "—")
+
 
 class Balance(models.Model):
     """The account's balance on a date as the billing system computed it. Positive `amount` is the
@@ -70,6 +79,11 @@ class Balance(models.Model):
     @property
     def is_debt(self) -> bool:
         return self.amount > 0
+
+    @property
+    def advance(self) -> Decimal:
+        """The customer's prepayment (a negative balance) as a positive sum; zero when there is none."""
+        return -self.amount if self.amount < 0 else Decimal(0)
 
 
 class Charge(models.Model):

@@ -11,7 +11,16 @@ from typing import Any
 from django.db import models
 
 from abonent.billing.importing import fields as f
-from abonent.billing.models import Balance, Charge, FinancialDocument, Meter, MeterReading, Payment, ReadingGroup
+from abonent.billing.models import (
+    IMPORT_KIND_LABELS,
+    Balance,
+    Charge,
+    FinancialDocument,
+    Meter,
+    MeterReading,
+    Payment,
+    ReadingGroup,
+)
 from abonent.customers.models import BillingAccount
 
 MONEY = f.decimal(max_digits=14, places=2)
@@ -283,7 +292,4 @@ READINGS = Kind(
 )
 
 KINDS: dict[str, Kind] = {k.code: k for k in (BALANCES, CHARGES, DOCUMENTS, PAYMENTS, METERS, READINGS)}
-KIND_LABELS = {
-    "balances": "сальдо", "charges": "начисления", "documents": "финансовые документы", "payments": "платежи",
-    "meters": "приборы учёта", "readings": "показания",
-}
+KIND_LABELS = IMPORT_KIND_LABELS
