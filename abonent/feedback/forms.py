@@ -48,6 +48,9 @@ class FeedbackFilterForm(PeriodForm):
 class SurveyFilterForm(PeriodForm):
     department = forms.ModelChoiceField(label="Подразделение", queryset=Department.objects.order_by("name"),
                                         required=False, empty_label="все")
+
+
+class LowRatingFilterForm(SurveyFilterForm):
     state = forms.ChoiceField(label="Разбор", required=False, choices=[
         ("", "все"), ("open", "не завершён"), ("done", "завершён")])
 

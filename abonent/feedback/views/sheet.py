@@ -6,7 +6,11 @@ from django.http import QueryDict
 
 from abonent.feedback.models import Question, Questionnaire
 
-NPS_ENDS = {0: "0 — точно не порекомендую", 10: "10 — обязательно порекомендую"}
+SCALE_HINTS = {
+    Question.Kind.SCALE5: "1 — очень плохо, 5 — отлично",
+    Question.Kind.SCALE10: "1 — очень плохо, 10 — отлично",
+    Question.Kind.NPS: "0 — точно не порекомендую, 10 — обязательно порекомендую",
+}
 
 
 @dataclass
@@ -30,13 +34,16 @@ class Item:
     def is_scale(self) -> bool:
         return self.question.number_range is not None
 
+    @property
+    def scale_hint(self) -> str:
+        return SCALE_HINTS.get(self.question.kind, "")
+
 
 def _options(question: Question) -> list[tuple[str, str]]:
     if question.has_choices:
         return [(str(c.pk), c.text) for c in question.choices.all()]
     if bounds := question.number_range:
-        labels = NPS_ENDS if question.kind == Question.Kind.NPS else {}
-        return [(str(v), labels.get(v, str(v))) for v in range(bounds[0], bounds[1] + 1)]
+        return [(str(v), str(v)) for v in range(bounds[0], bounds[1] + 1)]
     return []
 
 

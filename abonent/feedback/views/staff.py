@@ -10,7 +10,14 @@ from abonent.appeals.selectors import appeals_visible_to
 from abonent.core.permissions import staff_required
 from abonent.feedback import selectors
 from abonent.feedback.errors import FeedbackError
-from abonent.feedback.forms import FeedbackFilterForm, SubjectForm, SurveyFilterForm, add_service_error
+from abonent.feedback.forms import (
+    FeedbackFilterForm,
+    LowRatingFilterForm,
+    SubjectForm,
+    SurveyFilterForm,
+    add_service_error,
+)
+from abonent.feedback.services.results import percent
 from abonent.feedback.services.subjects import set_feedback_subject
 from abonent.feedback.views.panel import subject_panel
 
@@ -48,8 +55,11 @@ def surveys(request: HttpRequest) -> HttpResponse:
     form = SurveyFilterForm(request.GET or None)
     start, end, _, scope = _survey_scope(form)
     recent = scope.answered().select_related("appeal", "department", "executor", "reply").order_by("-answered_at")
+    summary = selectors.survey_summary(scope)
+    ratings = [(rating, n, percent(n, summary.answered)) for rating, n in sorted(summary.by_rating.items(),
+                                                                                 reverse=True)]
     return render(request, "feedback/surveys.html", {
-        "form": form, "start": start, "end": end, "summary": selectors.survey_summary(scope),
+        "form": form, "start": start, "end": end, "summary": summary, "ratings": ratings,
         "by_department": selectors.survey_summary_by_department(scope), "recent": recent[:LIST_LIMIT],
         "limit": LIST_LIMIT})
 
@@ -57,7 +67,7 @@ def surveys(request: HttpRequest) -> HttpResponse:
 @require_GET
 @staff_required("feedback.view_feedback")
 def low_ratings(request: HttpRequest) -> HttpResponse:
-    form = SurveyFilterForm(request.GET or None)
+    form = LowRatingFilterForm(request.GET or None)
     start, end, data, scope = _survey_scope(form)
     rows = selectors.low_ratings(scope, state=data.get("state", ""))
     return render(request, "feedback/low_ratings.html", {
