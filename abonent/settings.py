@@ -168,7 +168,8 @@ LOGOUT_REDIRECT_URL = "login"
 # so an attacker cannot lock a real user out for long.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "7"))
 AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_MINUTES", "15")) / 60
-AXES_LOCKOUT_PARAMETERS = ["ip_address", ["username", "user_agent"]]
+# Portal logins lock by username + address so a stranger cannot lock a real person out (portal/auth/lockout.py).
+AXES_LOCKOUT_PARAMETERS = "abonent.portal.auth.lockout.lockout_parameters"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False

@@ -5,6 +5,7 @@ from django.db import transaction
 from abonent.demo import api_tokens
 from abonent.demo import appeals as demo_appeals
 from abonent.demo import phone as demo_phone
+from abonent.demo import portal as demo_portal
 from abonent.demo import site as demo_site
 from abonent.demo.customers import seed_customers
 from abonent.demo.organisation import seed_organisation
@@ -28,6 +29,7 @@ class Command(BaseCommand):
             appeal_count = demo_appeals.seed()
             api_tokens.seed()
             demo_phone.seed()
+            portal_result = demo_portal.seed()
         loaded = f"Демонстрационные данные загружены: клиентов {count}, обращений {appeal_count}."
         self.stdout.write(self.style.SUCCESS(loaded))
         self.stdout.write(f"Логины сотрудников (пароль у всех «{DEMO_PASSWORD}»):")
@@ -37,5 +39,7 @@ class Command(BaseCommand):
                           "документация /api/docs")
         self.stdout.write("АТС (call-центр): токен вебхука demo-pbx-token, внутренние номера 101 (callcenter), "
                           "102 (reception), см. docs/pbx.md")
+        for line in demo_portal.lines(portal_result):
+            self.stdout.write(line)
         self.stdout.write("Публичный сайт (интернет-приёмная, контакты, шаблоны документов): /site/")
 
