@@ -133,7 +133,16 @@ def mark_bounced(*, message_ids: list[str], reason: str) -> list[OutgoingEmail]:
     return failed
 
 
+# A row still "sending" this long after its claim belongs to a worker that died mid-send.
+STALE_SENDING = datetime.timedelta(minutes=10)
+
+
 def due_ids(now: datetime.datetime | None = None, limit: int = 200) -> list[int]:
+    """Queued messages whose attempt has come; a row left "sending" by a killed worker is queued again.
+    The message keeps its Message-ID, so in the rare case the first attempt did reach the server (killed
+    between the server's acceptance and our status update) the recipient's mail system sees one message."""
     now = now or timezone.now()
+    OutgoingEmail.objects.filter(status=OS.SENDING, updated_at__lt=now - STALE_SENDING).update(
+        status=OS.QUEUED, updated_at=now)
     return list(OutgoingEmail.objects.filter(status=OS.QUEUED, next_attempt_at__lte=now)
                 .order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit])

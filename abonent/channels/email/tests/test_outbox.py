@@ -98,3 +98,18 @@ def test_a_claimed_message_is_never_sent_twice(smtp_server, appeal):
     OutgoingEmail.objects.filter(pk=row.pk).update(status=OS.SENDING)
     assert tasks.deliver_email.call(row.pk) == "not due"
     assert len(smtp_server.sink.envelopes) == 1
+
+
+def test_a_message_left_sending_by_a_killed_worker_is_sent_after_the_stale_period(smtp_server, appeal):
+    row = OutgoingEmail.objects.get(appeal=appeal)
+    # The worker claimed the row and died before talking to the server.
+    OutgoingEmail.objects.filter(pk=row.pk).update(status=OS.SENDING, sent_at=None)
+    smtp_server.sink.envelopes.clear()
+    assert tasks.retry_outbox.call() == 0  # a live worker may still be sending it
+    with time_machine.travel(timezone.now() + datetime.timedelta(minutes=11)):
+        assert tasks.retry_outbox.call() == 1
+        assert tasks.retry_outbox.call() == 0
+    row.refresh_from_db()
+    assert row.status == OS.SENT
+    (message,) = received(smtp_server)
+    assert message["Message-ID"] == row.message_id
