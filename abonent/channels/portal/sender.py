@@ -34,7 +34,7 @@ def portal_logins(appeal: Appeal) -> list[User]:
 
 
 def _appeal_url(appeal: Appeal) -> str:
-    base = getattr(settings, "PUBLIC_BASE_URL", "") or "http://127.0.0.1:8000"
+    base = settings.PUBLIC_BASE_URL
     return base.rstrip("/") + reverse("portal:appeal", kwargs={"appeal_id": appeal.pk})
 
 
