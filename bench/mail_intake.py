@@ -4,15 +4,20 @@ registered appeals, through the production code path (poll → raw stored → pa
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/abonent .venv/bin/python bench/mail_intake.py --messages 1000
     .venv/bin/python bench/mail_intake.py --messages 500            # SQLite
 
-It creates and drops its own scratch database (Django's test database for the configured one) and runs
-tasks as configured (django-tasks-db by default: the acknowledgement is queued for the worker, not sent
-inline). Target (ARCHITECTURE.md): at least 100 messages per second on 2 cores, PostgreSQL.
+It creates and drops its own scratch database (Django's test database for the configured one; `--keepdb`
+keeps it for the next run, which then skips the migrations) and runs tasks as configured (django-tasks-db by
+default: the acknowledgement is queued for the worker, not sent inline). Every run's Message-IDs are new, so
+a kept database registers them again rather than finding duplicates. `--json` prints one line for
+bench/run.py. Target (ARCHITECTURE.md): at least 100 messages per second on 2 cores, PostgreSQL.
 """
 
 import argparse
+import json
 import os
+import resource
 import sys
 import time
+import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -30,14 +35,14 @@ KINDS = ["cp1251_8bit.eml", "koi8r_qp.eml", "utf8_base64.eml", "html_only.eml", 
          "forwarded.eml", "rfc2231_names.eml", "undeclared_charset.eml"]
 
 
-def messages(count: int) -> list[bytes]:
-    """Distinct messages (own Message-ID and sender) cycling through the real-world fixture shapes."""
+def messages(count: int, run: str = "") -> list[bytes]:
+    """Distinct messages (own Message-ID) cycling through the real-world fixture shapes."""
     out = []
     for i in range(count):
         raw = (FIXTURES / KINDS[i % len(KINDS)]).read_bytes()
         head, sep, body = raw.partition(b"\r\n\r\n")
         lines = [line for line in head.split(b"\r\n") if not line.lower().startswith(b"message-id:")]
-        lines.insert(0, f"Message-ID: <bench-{i}@bench.local>".encode())
+        lines.insert(0, f"Message-ID: <bench-{run}{i}@bench.local>".encode())
         out.append(b"\r\n".join(lines) + sep + body)
     return out
 
@@ -45,6 +50,8 @@ def messages(count: int) -> list[bytes]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--messages", type=int, default=500)
+    parser.add_argument("--keepdb", action="store_true", help="keep the scratch database for the next run")
+    parser.add_argument("--json", action="store_true", help="one JSON line for bench/run.py")
     args = parser.parse_args()
 
     from abonent.appeals.models import Appeal
@@ -56,7 +63,7 @@ def main() -> None:
     from abonent.organisation.models import Mailbox
 
     setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=args.keepdb)
     server = DovecotServer({"bench@test.local": "bench"})
     server.start()
     try:
@@ -64,22 +71,31 @@ def main() -> None:
         mailbox = Mailbox.objects.get_or_create(organisation=organisation, address="meter@bges.ru")[0]
         settings = ImapSettings(host="127.0.0.1", port=server.port, security="plain", username="bench@test.local",
                                 password="bench")  # noqa: S106 - a throwaway server
-        conn = MailboxConnection.objects.create(mailbox=mailbox, host=settings.host, port=settings.port,
-                                                security="plain", username=settings.username,
-                                                password=settings.password)
+        conn, _ = MailboxConnection.objects.update_or_create(mailbox=mailbox, defaults={
+            "host": settings.host, "port": settings.port, "security": "plain", "username": settings.username,
+            "password": settings.password, "locked_until": None})
         with ImapSession(settings) as imap:
-            for raw in messages(args.messages):
+            for raw in messages(args.messages, run=f"{uuid.uuid4().hex[:8]}-"):
                 imap.append(raw)
+        before = Appeal.objects.count()
         started = time.perf_counter()
         result = inbound.poll_mailbox(conn.pk, limit=args.messages)
         elapsed = time.perf_counter() - started
-        registered = Appeal.objects.count()
-        print(f"database: {connection.vendor}; messages: {result.seen}; outcomes: {result.outcomes}; "
-              f"appeals: {registered}; error: {result.error or '-'}")
-        print(f"{result.seen / elapsed:.1f} messages/second ({elapsed:.2f} s)")
+        registered = Appeal.objects.count() - before
+        if args.json:
+            print(json.dumps({"database": connection.vendor, "messages": result.seen, "seconds": elapsed,
+                              "per_second": result.seen / elapsed, "appeals": registered,
+                              "outcomes": {str(k): v for k, v in result.outcomes.items()},
+                              "error": result.error,
+                              "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+        else:
+            print(f"database: {connection.vendor}; messages: {result.seen}; outcomes: {result.outcomes}; "
+                  f"appeals: {registered}; error: {result.error or '-'}")
+            print(f"{result.seen / elapsed:.1f} messages/second ({elapsed:.2f} s)")
     finally:
         server.stop()
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+        if not args.keepdb:
+            connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 if __name__ == "__main__":
