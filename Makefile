@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run install db test test-pg test-rq restore-drill lint check clean
+.PHONY: run install db test test-pg test-rq restore-drill faults lint check clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || { PYTHON=$$(scripts/find-python) && "$$PYTHON" -m venv $(VENV); }
@@ -42,6 +42,11 @@ test-rq: install
 # Backup, wipe and restore a PostgreSQL installation with its files; the data must come back identical.
 restore-drill: install
 	scripts/restore-drill
+
+# Fault drills on PostgreSQL: registration while database connections are killed; a worker killed mid-batch.
+faults: install
+	$(PY) -m faults.registration_under_db_drops
+	$(PY) -m faults.worker_killed_mid_batch
 
 lint: install
 	$(VENV)/bin/ruff check abonent
