@@ -23,7 +23,7 @@ def unsign(token: str, salt: str) -> str | None:
 
 def absolute(path: str) -> str:
     """An address for a letter: the public base address of this installation plus the path."""
-    base = getattr(settings, "PUBLIC_BASE_URL", "") or "http://127.0.0.1:8000"
+    base = settings.PUBLIC_BASE_URL
     return base.rstrip("/") + path
 
 
