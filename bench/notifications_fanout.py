@@ -57,7 +57,7 @@ def seed(count: int) -> None:
             for i, c in enumerate(contracts)])
 
 
-def measure(count: int) -> None:
+def measure(count: int, handoff: int | None) -> None:
     from django.utils import timezone
 
     from abonent.demo.organisation import seed_organisation
@@ -96,7 +96,7 @@ def measure(count: int) -> None:
 
     ChannelSetting.objects.filter(channel="email").update(rate_per_minute=10_000_000)
     started = time.perf_counter()
-    outcome = dispatch.dispatch("email")
+    outcome = dispatch.dispatch("email", limit=handoff)
     elapsed = time.perf_counter() - started
     print(f"handed {outcome.sent} notices to the e-mail outbox in {elapsed:.1f} s: {outcome.sent / elapsed:.0f} items/s"
           f" (failed {outcome.failed}, retried {outcome.retried})")
@@ -105,12 +105,14 @@ def measure(count: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--customers", type=int, default=10_000)
+    parser.add_argument("--handoff", type=int, default=None,
+                        help="hand only this many notices to the e-mail outbox (default: all)")
     args = parser.parse_args()
     setup_test_environment()
     print(f"database: {connection.vendor}")
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
-        measure(args.customers)
+        measure(args.customers, args.handoff)
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
 

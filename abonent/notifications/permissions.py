@@ -12,7 +12,11 @@ APPROVE = "notifications.approve_campaign"
 def role_permissions() -> dict[str, list[str]]:
     from abonent.users import roles
 
-    heads = {role: [VIEW, MANAGE, APPROVE] for role in roles.HEAD_ROLES}
+    reference = [f"notifications.{action}_{model}" for action in ("view", "add", "change")
+                 for model in ("notificationtype", "notificationtemplate", "notificationrule", "channelsetting")]
+    journal = [f"notifications.view_{model}" for model in ("notification", "campaign", "notificationpreference",
+                                                           "notificationcontact")]
+    heads = {role: [VIEW, MANAGE, APPROVE, *reference, *journal] for role in roles.HEAD_ROLES}
     return {**heads, roles.RECEPTION: [VIEW], roles.CALL_CENTRE: [VIEW], roles.IT_ADMIN: [VIEW]}
 
 

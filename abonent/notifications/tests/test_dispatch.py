@@ -118,3 +118,34 @@ def test_disabled_channel_keeps_its_notices_queued(account, monkeypatch):
     assert notice.status == N.SENT
     ChannelSetting.objects.filter(channel="email").update(is_enabled=False)
     assert dispatch.capacity("email", timezone.now()) == 0
+
+
+def test_a_worker_dying_mid_batch_hands_nothing_over_and_the_restart_sends_each_once(organisation, monkeypatch):
+    from abonent.channels.email.models import OutgoingEmail
+    from abonent.notifications.tests.factories import account_of
+
+    accounts = [account_of() for _ in range(3)]
+    real_send = senders.SENDERS["email"]
+    calls = []
+
+    def dying(notice):
+        calls.append(notice.pk)
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # the worker is killed while handing over the second notice
+        return real_send(notice)
+
+    with transaction.atomic():  # written, not yet dispatched
+        create_notices(type=NotificationType.objects.get(code="debt"),
+                       occasions=[Occasion(customer=a.customer, account=a, key="d", context=DEBT) for a in accounts])
+        monkeypatch.setitem(senders.SENDERS, "email", dying)
+        with pytest.raises(KeyboardInterrupt):
+            dispatch.dispatch("email")
+    assert OutgoingEmail.objects.count() == 0
+    assert set(Notification.objects.filter(channel="email").values_list("status", flat=True)) == {N.SENDING}
+    monkeypatch.setitem(senders.SENDERS, "email", real_send)
+    assert dispatch.dispatch("email").handled == 0  # claimed by the dead worker, not yet stale
+    with time_machine.travel(timezone.now() + dispatch.STALE_CLAIM + dt.timedelta(minutes=1), tick=False):
+        tasks.dispatch_due.call()
+    assert Notification.objects.filter(channel="email", status=N.SENT).count() == 3
+    assert sorted(OutgoingEmail.objects.values_list("recipients", flat=True)) == sorted(
+        [[a.customer.email] for a in accounts])
