@@ -33,7 +33,9 @@ def render(table: Table, chart: Chart | None = None) -> str:
     """The SVG of the table's chart (plain text, scripts removed)."""
     chart = chart or table.chart
     label = table.column(chart.label)
-    labels = [str(row[label.key]) if label.kind != Kind.DATE else f"{row[label.key]:%d.%m}" for row in table.rows]
+    # pygal draws horizontal bars from the bottom up: reversed, the chart reads in the table's order.
+    rows = list(reversed(table.rows)) if chart.kind == "hbar" else table.rows
+    labels = [str(row[label.key]) if label.kind != Kind.DATE else f"{row[label.key]:%d.%m}" for row in rows]
     many = len(labels) > 12
     options = {
         "style": STYLE, "js": [], "disable_xml_declaration": True, "width": 860,
@@ -51,12 +53,12 @@ def render(table: Table, chart: Chart | None = None) -> str:
     drawing.title = chart.title or table.title
     if chart.kind == "pie":
         column = columns[0]
-        for text, row in zip(labels, table.rows, strict=True):
+        for text, row in zip(labels, rows, strict=True):
             drawing.add(text, _value(row[column.key], column.kind))
     else:
         drawing.x_labels = labels
         for column in columns:
-            drawing.add(column.title, [_value(row[column.key], column.kind) for row in table.rows])
+            drawing.add(column.title, [_value(row[column.key], column.kind) for row in rows])
     return _SCRIPTS.sub("", drawing.render(is_unicode=True))
 
 

@@ -147,7 +147,7 @@ def to_xlsx(doc: Document) -> bytes:
         front.write_string(row, 0, "Предложения по улучшению обслуживания", formats.heading)
         front.write_string(row + 1, 0, doc.proposals or "Не внесены.", formats.wrap)
     for section in doc.sections:
-        sheet = book.add_worksheet(_sheet_name(section.title, used))
+        sheet = book.add_worksheet(_sheet_name(section.sheet or section.title, used))
         sheet.set_column(0, 0, 40)
         sheet.set_column(1, 12, 16)
         sheet.write_string(0, 0, section.title, formats.title)

@@ -15,7 +15,16 @@ from abonent.reports import registry
 from abonent.reports.filters import ReportFilter
 from abonent.reports.models import MonthlyReport
 from abonent.reports.periods import MONTHS_PREPOSITIONAL, Period, month_start, month_title
-from abonent.reports.queries import appeals_in, calls, complaints, cutoff, non_consideration, registered_in
+from abonent.reports.queries import (
+    appeals_in,
+    calls,
+    complaints,
+    cutoff,
+    non_consideration,
+    notices,
+    registered_in,
+    surveys,
+)
 from abonent.reports.queries.appeals import timeliness_totals
 from abonent.reports.tables import Column, Kind, Section, Table, display
 
@@ -27,6 +36,7 @@ class Figure:
     kind: Kind
     better: str  # "up", "down" or "" when neither direction is good in itself
     threshold: float  # the smallest change worth a finding (per cent of the value for counts)
+    source: str = ""  # the report whose app must be installed for the figure ("notices", "surveys")
 
 
 FIGURES = [
@@ -44,12 +54,23 @@ FIGURES = [
     Figure("calls_waits_over_2min", "Ожиданий на линии дольше 2 мин", Kind.INT, "down", 0.10),
     Figure("calls_abandoned", "Звонков сброшено в очереди", Kind.INT, "down", 0.10),
     Figure("calls_talk_average", "Средний разговор", Kind.SECONDS, "down", 30),
+    Figure("notices_sent", "Уведомлений отправлено", Kind.INT, "", 0.10, "notices"),
+    Figure("notices_delivered_share", "Доля доставленных уведомлений", Kind.SHARE, "up", 0.01, "notices"),
+    Figure("surveys_answered", "Ответов на опросы после ответа", Kind.INT, "", 0.10, "surveys"),
+    Figure("survey_rating", "Средняя оценка клиентов (1–5)", Kind.NUMBER, "up", 0.2, "surveys"),
+    Figure("survey_resolved_share", "Доля ответов «вопрос решён»", Kind.SHARE, "up", 0.01, "surveys"),
 ]
+_SOURCES = {"notices": notices.available, "surveys": surveys.available}
+
+
+def figures() -> list[Figure]:
+    return [figure for figure in FIGURES if not figure.source or _SOURCES[figure.source]()]
 # Wording of findings: (figure, went up, went down).
 _WORDS = {
     Kind.SHARE: ("выросла", "снизилась"),
     Kind.DAYS: ("выросло", "сократилось"),
     Kind.SECONDS: ("вырос", "сократился"),
+    Kind.NUMBER: ("выросла", "снизилась"),
 }
 
 
@@ -67,26 +88,33 @@ def summary(f: ReportFilter, *, calls_levels: dict | None = None) -> dict:
     result.update(calls_offered=total.get("offered"), calls_within_12s_share=total.get("answered_within_12s_share"),
                   calls_waits_over_2min=total.get("waits_over_2min"), calls_abandoned=total.get("abandoned"),
                   calls_talk_average=total.get("talk_average_seconds"))
+    if notices.available():
+        sent = notices.totals(f)
+        result.update(notices_sent=sent["sent"], notices_delivered_share=sent["delivered_share"])
+    if surveys.available():
+        answers = surveys.totals(f)
+        result.update(surveys_answered=answers["answered"], survey_rating=answers["rating"],
+                      survey_resolved_share=answers["resolved_share"])
     return result
 
 
 def _change(current, previous, kind: Kind):
     if current is None or previous is None:
         return None
-    if kind in (Kind.SHARE, Kind.DAYS):
+    if kind in (Kind.SHARE, Kind.DAYS, Kind.NUMBER):
         return round(current - previous, 4)
     return current - previous
 
 
 def comparison(current: dict, previous: dict, *, current_title: str, previous_title: str) -> Table:
     rows = []
-    for figure in FIGURES:
+    for figure in figures():
         change_kind = {Kind.SHARE: Kind.POINTS}.get(figure.kind, figure.kind)
         rows.append({"figure": figure.title, "previous": previous.get(figure.key), "current": current.get(figure.key),
                      "change": _change(current.get(figure.key), previous.get(figure.key), figure.kind),
                      "_kinds": {"previous": figure.kind, "current": figure.kind, "change": change_kind}})
     columns = [Column("figure", "Показатель", Kind.TEXT), Column("previous", previous_title, Kind.NUMBER),
-               Column("current", current_title, Kind.NUMBER), Column("change", "Изменение", Kind.NUMBER)]
+               Column("current", current_title, Kind.NUMBER), Column("change", "Изменение", Kind.NUMBER, signed=True)]
     return Table("summary", "Основные показатели", columns, rows)
 
 
@@ -97,7 +125,7 @@ def findings(current: dict, previous: dict, *, previous_period: Period,
     result = []
     before = f"в {MONTHS_PREPOSITIONAL[previous_period.first.month - 1]}" if previous_period.is_month \
         else "в предыдущем периоде"
-    for figure in FIGURES:
+    for figure in figures():
         now, was = current.get(figure.key), previous.get(figure.key)
         if now is None or was is None or now == was:
             continue
@@ -114,11 +142,10 @@ def findings(current: dict, previous: dict, *, previous_period: Period,
                 continue
             up, down = _WORDS[figure.kind]
             amount = display(abs(change), Kind.POINTS).lstrip("+") if figure.kind == Kind.SHARE \
-                else display(abs(change), Kind.DAYS if figure.kind == Kind.DAYS else figure.kind)
-            if figure.kind == Kind.DAYS:
-                amount += " дн."
-            text = f"{figure.title} {up if change > 0 else down} на {amount}: " \
-                   f"{display(was, figure.kind)} {before}, {display(now, figure.kind)} сейчас"
+                else _with_unit(abs(change), figure.kind)
+            subject = figure.title.removesuffix(", дн.")
+            text = f"{subject} {up if change > 0 else down} на {amount}: " \
+                   f"{_with_unit(was, figure.kind)} {before}, {_with_unit(now, figure.kind)} сейчас"
             text = text[0].upper() + text[1:]
         tone = "" if not figure.better else (
             "ok" if (change > 0) == (figure.better == "up") else "bad")
@@ -135,6 +162,10 @@ def findings(current: dict, previous: dict, *, previous_period: Period,
         result.append({"text": "Жалоб без категории срочности, установленной руководством: "
                                f"{display(complaints_without_urgency, Kind.INT)}.", "tone": "bad"})
     return result
+
+
+def _with_unit(value, kind: Kind) -> str:
+    return display(value, kind) + ("\u00a0дн." if kind == Kind.DAYS else "")
 
 
 @dataclass

@@ -23,6 +23,7 @@ class Column:
     key: str
     title: str
     kind: Kind = Kind.INT
+    signed: bool = False  # a change: "+5", "−0,6"
 
 
 @dataclass
@@ -63,6 +64,7 @@ class Section:
     title: str
     tables: list[Table] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    sheet: str = ""  # the XLSX sheet's name (at most 31 characters); the title when empty
 
     def table(self, slug: str) -> Table:
         return next(t for t in self.tables if t.slug == slug)
@@ -116,12 +118,16 @@ def _decimal(value: float, places: int = 1) -> str:
     return f"−{text}" if round(value, places) < 0 else text
 
 
-def display(value, kind: Kind) -> str:
-    """A figure as the page and the PDF print it: "1 234", "66,7 %", "3,5", "4 мин 05 с", "−2,5 п.п."."""
+def display(value, kind: Kind, *, signed: bool = False) -> str:
+    """A figure as the page and the PDF print it: "1 234", "66,7 %", "3,5", "4 мин 05 с", "−2,5 п.п."; a
+    signed one (a change) with its sign: "+5", "−0,6", "±0"."""
     if value is None or value == "":
         return "—"
     if isinstance(value, str):  # a label such as «Итого» in a column of figures or dates
         return value
+    if signed and kind != Kind.POINTS:
+        text = display(abs(value), kind)
+        return f"+{text}" if value > 0 else f"−{text}" if value < 0 else f"±{text}"
     if kind == Kind.INT:
         return _int(value)
     if kind == Kind.SHARE:

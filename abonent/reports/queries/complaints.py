@@ -77,5 +77,6 @@ def control_items(f: ReportFilter) -> Table:
 
 
 def section(f: ReportFilter) -> Section:
-    return Section("complaints", "Жалобы и контроль исполнения решений", [by_urgency(f), control_items(f)], notes=[
+    return Section("complaints", "Жалобы и контроль исполнения решений", [by_urgency(f), control_items(f)],
+                   sheet="Жалобы и контроль", notes=[
         "Жалобы — поступившие в периоде; решения на контроле — поставленные на контроль в периоде."])

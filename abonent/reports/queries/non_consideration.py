@@ -37,5 +37,5 @@ def by_ground(f: ReportFilter) -> Table:
 
 
 def section(f: ReportFilter) -> Section:
-    return Section("non_consideration", "Оставление без рассмотрения", [by_ground(f)], notes=[
+    return Section("non_consideration", "Оставление без рассмотрения", [by_ground(f)], sheet="Без рассмотрения", notes=[
         "По дате решения руководителя; без уведомления — угрозы и обращения без контактных данных."])

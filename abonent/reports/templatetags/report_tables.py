@@ -10,4 +10,4 @@ def cell(row: dict | None, column) -> str:
     """A figure of a report table as Russian readers expect it ("1 234", "66,7 %", "4 мин 05 с")."""
     if not row:
         return ""
-    return display(row.get(column.key), kind_of(row, column))
+    return display(row.get(column.key), kind_of(row, column), signed=column.signed)

@@ -11,7 +11,16 @@ from django.core.cache import cache
 from abonent.appeals.models import Appeal, AppealEvent, NonConsideration, UrgencyCategory
 from abonent.channels.phone.models import Call
 from abonent.organisation.models import Department, Topic
-from abonent.reports.tests.factories import appeal, call, control_item, event, local, not_considered
+from abonent.reports.tests.factories import (
+    appeal,
+    call,
+    control_item,
+    event,
+    local,
+    not_considered,
+    notice,
+    survey,
+)
 from abonent.users import roles
 from abonent.users.models import User
 
@@ -142,4 +151,29 @@ def month_data(report_roles):
     call(started=local(2026, 10, 6, 20, 0), wait=0, outcome=Call.Outcome.OUTSIDE_HOURS, is_outside_hours=True)
     # September: one call, answered within 12 s.
     call(started=local(2026, 9, 15, 10, 0), wait=4, talk=100, operator=m.op1)
+    add_notices(m)
+    add_surveys(m)
     return m
+
+
+def add_notices(m: Month) -> None:
+    """October: e-mail delivered and bounced, EDO read, a phone call still queued, portal delivered;
+    September: one e-mail delivered."""
+    from abonent.customers.tests.factories import CustomerFactory
+
+    customer = CustomerFactory()
+    for channel, day, status in [("email", 5, "delivered"), ("email", 6, "failed"), ("edo", 7, "read"),
+                                 ("phone", 8, "queued"), ("portal", 9, "delivered")]:
+        notice(customer=customer, channel=channel, created=local(2026, 10, day), status=status)
+    notice(customer=customer, channel="email", created=local(2026, 9, 10), status="delivered")
+
+
+def add_surveys(m: Month) -> None:
+    """October answers: 5, 4, 1 (low, under control) in sales, 3 in audit; one survey unanswered.
+    September: one answer, 5."""
+    survey(m.a1, sent=local(2026, 10, 3), answered=local(2026, 10, 4), rating=5, resolved=True)
+    survey(m.a2, sent=local(2026, 10, 6), answered=local(2026, 10, 7), rating=4, resolved=True)
+    survey(m.a3, sent=local(2026, 10, 20), answered=local(2026, 10, 21), rating=1, resolved=False, control=m.c1)
+    survey(m.a9, sent=local(2026, 10, 5), answered=local(2026, 10, 6), rating=3)
+    survey(m.a7, sent=local(2026, 10, 3))
+    survey(m.a12, sent=local(2026, 9, 5), answered=local(2026, 9, 6), rating=5, resolved=True)

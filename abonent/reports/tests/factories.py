@@ -52,3 +52,32 @@ def call(*, started: dt.datetime, wait: int, talk: int | None = None, operator=N
         call_id=f"call-{next(_numbers)}", from_number="+73852000001", to_number="+73852501240", operator=operator,
         started_at=started, queued_at=started, answered_at=answered, ended_at=ended, wait_seconds=wait,
         talk_seconds=talk, outcome=outcome, **extra)
+
+
+def notice(*, customer, channel: str, created: dt.datetime, status: str, type_code: str = "debt"):
+    from abonent.notifications.models import Notification, NotificationType
+
+    kind, _ = NotificationType.objects.get_or_create(code=type_code, defaults={"name": "О задолженности",
+                                                                              "source": "billing"})
+    sent = status not in (Notification.Status.QUEUED, Notification.Status.SENDING)
+    return Notification.objects.create(
+        type=kind, kind=type_code, channel=channel, customer=customer, recipient="client@example.ru",
+        subject="Уведомление", body="Текст уведомления.", status=status, dedupe_key=f"test-{next(_numbers)}",
+        created_at=created, sent_at=created if sent else None,
+        delivered_at=created if status in ("delivered", "read") else None,
+        read_at=created if status == "read" else None)
+
+
+def survey(appeal: Appeal, *, sent: dt.datetime, answered: dt.datetime | None = None, rating: int | None = None,
+           resolved: bool | None = None, control=None):
+    from abonent.appeals.models import Reply
+    from abonent.feedback.models import Survey
+
+    reply = Reply.objects.create(appeal=appeal, status=Reply.Status.SENT, text="Ответ.", executor=appeal.executor,
+                                 executor_name="Петров П. П.", executor_phone="+73852501241", channel="email",
+                                 sent_at=sent)
+    return Survey.objects.create(
+        reply=reply, appeal=appeal, department=appeal.department, executor=appeal.executor,
+        status=Survey.Status.ANSWERED if answered else Survey.Status.SENT, channel="email", sent_at=sent,
+        expires_at=sent + dt.timedelta(days=30), rating=rating, is_resolved=resolved, answered_at=answered,
+        is_low=rating is not None and rating <= 2, control_item=control)

@@ -29,7 +29,8 @@ def test_summary_of_the_month_and_the_month_before(october):
     assert monthly.summary(ReportFilter(OCTOBER)) == {
         "registered": 8, "extended": 1, "complaints": 2, "answered": 5, "on_time_share": 0.6, "reply_days": 12.4,
         "late": 2, "overdue_open": 2, "non_considered": 2, "calls_offered": 5, "calls_within_12s_share": 0.6,
-        "calls_waits_over_2min": 1, "calls_abandoned": 1, "calls_talk_average": 225}
+        "calls_waits_over_2min": 1, "calls_abandoned": 1, "calls_talk_average": 225, "notices_sent": 4,
+        "notices_delivered_share": 0.75, "surveys_answered": 4, "survey_rating": 3.25, "survey_resolved_share": 0.6667}
     september = monthly.summary(ReportFilter(OCTOBER.previous()))
     assert (september["registered"], september["answered"], september["on_time_share"], september["reply_days"],
             september["calls_offered"], september["calls_within_12s_share"]) == (3, 2, 1.0, 3.0, 1, 1.0)
@@ -39,12 +40,15 @@ def test_findings(october):
     texts = [f["text"] for f in monthly.build(ReportFilter(OCTOBER)).findings]
     assert "Поступило обращений: 8 — на 5 (166,7\u00a0%) больше, чем в сентябре" in texts
     assert "Доля ответов в срок снизилась на 40,0\u00a0п.п.: 100,0\u00a0% в сентябре, 60,0\u00a0% сейчас" in texts
-    assert "Среднее время ответа, дн. выросло на 9,4 дн.: 3,0 в сентябре, 12,4 сейчас" in texts
+    assert "Среднее время ответа выросло на 9,4\u00a0дн.: 3,0\u00a0дн. в сентябре, 12,4\u00a0дн. сейчас" in texts
     assert "Доля ответов на звонки за 12 с снизилась на 40,0\u00a0п.п.: 100,0\u00a0% в сентябре, " \
            "60,0\u00a0% сейчас" in texts
     assert "Средний разговор вырос на 2\u00a0мин\u00a005\u00a0с: 1\u00a0мин\u00a040\u00a0с в сентябре, " \
            "3\u00a0мин\u00a045\u00a0с сейчас" in texts
     assert any(t.startswith("На конец периода не отвечено в срок: 2 обращ.") for t in texts)
+    assert "Доля доставленных уведомлений снизилась на 25,0\u00a0п.п.: 100,0\u00a0% в сентябре, " \
+           "75,0\u00a0% сейчас" in texts
+    assert "Средняя оценка клиентов (1–5) снизилась на 1,75: 5,00 в сентябре, 3,25 сейчас" in texts
     assert "Жалоб без категории срочности, установленной руководством: 1." in texts
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from abonent.reports.filters import ReportFilter
 from abonent.reports.periods import Period
-from abonent.reports.queries import appeals, calls, complaints, deadlines, non_consideration
+from abonent.reports.queries import appeals, calls, complaints, deadlines, non_consideration, notices, surveys
 
 pytestmark = pytest.mark.django_db
 OCTOBER = Period.month(dt.date(2026, 10, 1))
@@ -149,3 +149,28 @@ def test_empty_period_has_no_shares(october):
     assert appeals.timeliness_totals(f) == {"answered": 0, "on_time": 0, "late": 0, "on_time_share": None,
                                             "reply_days": None}
     assert appeals.by_channel(f).rows == []
+
+
+def test_notices_sent_and_delivered(october):
+    section = notices.section(ReportFilter(OCTOBER))
+    keys = ("created", "sent", "delivered", "delivered_share", "read", "failed", "waiting")
+    assert rows(section.table("notices_by_channel"), *keys) == {
+        "электронная почта": (2, 2, 1, 0.5, 0, 1, 0), "ЭДО": (1, 1, 1, 1.0, 1, 0, 0),
+        "автоинформирование по телефону": (1, 0, 0, None, 0, 0, 1), "личный кабинет": (1, 1, 1, 1.0, 0, 0, 0)}
+    total = section.table("notices_by_channel").total
+    assert tuple(total[k] for k in keys) == (5, 4, 3, 0.75, 1, 1, 1)
+    assert list(rows(section.table("notices_by_type"), "created").values()) == [(5,)]
+    assert notices.section(ReportFilter(OCTOBER, channel="edo")).table("notices_by_channel").total["created"] == 1
+
+
+def test_survey_results(october):
+    f = ReportFilter(OCTOBER)
+    assert surveys.totals(f) == {"sent": 5, "answered": 4, "rating": 3.25, "resolved_share": 0.6667, "low": 1,
+                                 "controlled": 1, "resolved": 2, "resolved_known": 3}
+    by_department = rows(surveys.by_department(f), "answered", "rating", "resolved_share", "low", "controlled")
+    assert by_department == {"Отдел продаж электроэнергии юридическим лицам": (3, 3.33, 0.6667, 1, 1),
+                             "Отдел технического аудита": (1, 3.0, None, 0, 0)}
+    assert rows(surveys.ratings(f), "answers", "share") == {
+        "5": (1, 0.25), "4": (1, 0.25), "3": (1, 0.25), "2": (0, 0.0), "1": (1, 0.25)}
+    sales = ReportFilter(OCTOBER, department=october.departments["sales"])
+    assert (surveys.totals(sales)["answered"], surveys.totals(sales)["sent"]) == (3, 4)

@@ -8,7 +8,7 @@ from abonent.users import roles
 from abonent.users.models import User
 
 pytestmark = pytest.mark.django_db
-SLUGS = ["appeals", "deadlines", "complaints", "non-consideration", "calls"]
+SLUGS = ["appeals", "deadlines", "complaints", "non-consideration", "calls", "notices", "surveys"]
 
 
 def urls() -> list[str]:
@@ -60,6 +60,14 @@ def test_calls_page(client, sales_head, october):
     client.force_login(sales_head)
     html = client.get(reverse("reports:report", args=["calls"]), {"month": "2026-10"}).content.decode()
     assert "3\u00a0мин\u00a045\u00a0с" in html and "60,0\u00a0%" in html
+
+
+def test_notices_and_surveys_pages(client, sales_head, october):
+    client.force_login(sales_head)
+    html = client.get(reverse("reports:report", args=["notices"]), {"month": "2026-10"}).content.decode()
+    assert 'id="table-notices_by_channel"' in html and "75,0\u00a0%" in html
+    html = client.get(reverse("reports:report", args=["surveys"]), {"month": "2026-10"}).content.decode()
+    assert 'id="table-surveys_by_department"' in html and "3,25" in html and "66,7\u00a0%" in html
 
 
 def test_unknown_report_is_404(client, sales_head):
