@@ -1,10 +1,8 @@
 """The public pages (standard 2.2.5): open to anyone, no login, nothing internal shown. Every page works
 without JavaScript; htmx only adds suggestions while a visitor types."""
 
-import ipaddress
 import uuid
 
-from django.conf import settings
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -15,6 +13,7 @@ from abonent.appeals.forms import add_service_error
 from abonent.appeals.models import TypicalAnswer
 from abonent.appeals.services import AppealDraft
 from abonent.appeals.services.deadlines import term_text
+from abonent.core.http import client_ip
 from abonent.organisation.models import Channel
 from abonent.site import selectors, services
 from abonent.site.forms import ReceptionForm, SearchForm
@@ -112,21 +111,6 @@ def portal_howto(request: HttpRequest) -> HttpResponse:
 # --- Web reception ---------------------------------------------------------------------------------------
 
 
-def _client_ip(request: HttpRequest) -> str | None:
-    """The visitor's address for the rate limit. Behind N trusted proxies (settings.SITE_TRUSTED_PROXY_COUNT,
-    nginx appending to X-Forwarded-For) it is the N-th address from the end; the entries before it are
-    whatever the visitor sent and are never trusted."""
-    proxies = int(getattr(settings, "SITE_TRUSTED_PROXY_COUNT", 0))
-    if proxies:
-        chain = [part.strip() for part in request.headers.get("x-forwarded-for", "").split(",") if part.strip()]
-        if len(chain) >= proxies:
-            try:
-                return str(ipaddress.ip_address(chain[-proxies]))
-            except ValueError:
-                pass
-    return request.META.get("REMOTE_ADDR") or None
-
-
 def _draft(form: ReceptionForm) -> AppealDraft:
     data = form.cleaned_data
     return AppealDraft(
@@ -144,9 +128,9 @@ def _register(request: HttpRequest, form: ReceptionForm) -> HttpResponse | None:
     if services.submission_for(stamp.token) is not None:  # a double submit: the same confirmation
         return redirect("site:reception_done", token=stamp.token)
     try:
-        services.check_not_spam(stamp=stamp, honeypot=form.cleaned_data["website"], ip_address=_client_ip(request))
+        services.check_not_spam(stamp=stamp, honeypot=form.cleaned_data["website"], ip_address=client_ip(request))
         services.submit_web_appeal(draft=_draft(form), token=stamp.token, consent_given_at=timezone.now(),
-                                   ip_address=_client_ip(request),
+                                   ip_address=client_ip(request),
                                    user_agent=request.headers.get("user-agent", ""))
     except services.SpamRefusal as refusal:
         form.add_error(None, refusal.message)

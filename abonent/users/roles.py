@@ -40,6 +40,7 @@ _HEAD = [
     "calendar.view_calendarday", "calendar.add_calendarday", "calendar.change_calendarday",
     "calendar.delete_calendarday", "calendar.view_calendaryear",
     "core.view_audit_log", "customers.view_confidential",
+    "feedback.build_questionnaire", "feedback.view_feedback",
     *_SITE_CONTENT,
 ]
 

@@ -1,7 +1,6 @@
 """Public pages without login, in the site's frame: the survey after a reply, a questionnaire by a personal
 link, and the internet polls with their published results."""
 
-import ipaddress
 import secrets
 
 from django.conf import settings
@@ -11,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from abonent.core.http import client_ip
 from abonent.feedback import links
 from abonent.feedback.errors import FeedbackError
 from abonent.feedback.forms import SurveyAnswerForm
@@ -114,19 +114,6 @@ def _with_cookie(response: HttpResponse, visitor_id: str, new: bool) -> HttpResp
         response.set_signed_cookie(VISITOR_COOKIE, visitor_id, salt=VISITOR_SALT, max_age=VISITOR_MAX_AGE,
                                    httponly=True, samesite="Lax", secure=getattr(settings, "HTTPS", False))
     return response
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    """As the web reception counts it: behind N trusted proxies the N-th X-Forwarded-For entry from the end."""
-    proxies = int(getattr(settings, "SITE_TRUSTED_PROXY_COUNT", 0))
-    if proxies:
-        chain = [part.strip() for part in request.headers.get("x-forwarded-for", "").split(",") if part.strip()]
-        if len(chain) >= proxies:
-            try:
-                return str(ipaddress.ip_address(chain[-proxies]))
-            except ValueError:
-                pass
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def public_polls():

@@ -5,7 +5,7 @@ import time
 from collections.abc import Callable
 from functools import wraps
 
-from axes.helpers import get_client_ip_address, get_cool_off
+from axes.helpers import get_cool_off
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
@@ -37,9 +37,6 @@ def safe_next(request: HttpRequest, candidate: str | None) -> str:
     return home_url()
 
 
-def client_ip(request: HttpRequest) -> str | None:
-    """The address as axes sees it (the same proxy settings), for consents and mail."""
-    return get_client_ip_address(request)
 
 
 def operator_name() -> str:

@@ -13,7 +13,8 @@ from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
-from abonent.portal.auth.common import client_ip, operator_name, send_portal_mail
+from abonent.core.http import client_ip
+from abonent.portal.auth.common import operator_name, send_portal_mail
 from abonent.portal.forms_auth import PasswordForm, SignUpForm
 from abonent.users import portal_logins
 from abonent.users.models import User

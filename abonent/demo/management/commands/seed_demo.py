@@ -4,6 +4,7 @@ from django.db import transaction
 
 from abonent.demo import api_tokens
 from abonent.demo import appeals as demo_appeals
+from abonent.demo import feedback as demo_feedback
 from abonent.demo import phone as demo_phone
 from abonent.demo import portal as demo_portal
 from abonent.demo import site as demo_site
@@ -27,6 +28,7 @@ class Command(BaseCommand):
             seed_staff()
             count = seed_customers()
             appeal_count = demo_appeals.seed()
+            demo_feedback.seed()
             api_tokens.seed()
             demo_phone.seed()
             portal_result = demo_portal.seed()
