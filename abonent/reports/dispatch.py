@@ -8,6 +8,7 @@ import logging
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -20,7 +21,8 @@ from abonent.users.roles import HEAD_ROLES
 
 log = logging.getLogger(__name__)
 Status = ReportDispatch.Status
-STALE_PENDING = dt.timedelta(minutes=10)
+RETRY_AFTER = dt.timedelta(minutes=10)
+MAX_ATTEMPTS = 5
 
 
 class DispatchError(Exception):
@@ -53,7 +55,7 @@ def request_dispatch(*, month: dt.date, key: str, trigger: str, requested_by=Non
 
 def _claim(dispatch_id: int) -> ReportDispatch | None:
     claimed = ReportDispatch.objects.filter(pk=dispatch_id, status=Status.PENDING).update(
-        status=Status.SENDING, started_at=timezone.now())
+        status=Status.SENDING, started_at=timezone.now(), attempts=F("attempts") + 1)
     return ReportDispatch.objects.select_related("report").get(pk=dispatch_id) if claimed else None
 
 
@@ -71,7 +73,9 @@ def message(month: dt.date, to: list[str]) -> EmailMessage:
 
 
 def send(dispatch_id: int) -> ReportDispatch | None:
-    """Sends a pending dispatch once; None when it is not pending (sent already, or another worker has it)."""
+    """Sends a pending dispatch once; None when it is not pending (sent already, or another worker has it).
+    A failure of the mail server leaves it pending for the sweep to try again, up to MAX_ATTEMPTS times;
+    nobody to send to fails it at once."""
     dispatch = _claim(dispatch_id)
     if dispatch is None:
         return None
@@ -82,11 +86,11 @@ def send(dispatch_id: int) -> ReportDispatch | None:
                                 "не указан e-mail.")
         message(dispatch.report.month, to).send()
     except Exception as error:  # the row must not stay «sending» whatever went wrong
-        dispatch.status, dispatch.error = Status.FAILED, str(error) or error.__class__.__name__
+        final = isinstance(error, DispatchError) or dispatch.attempts >= MAX_ATTEMPTS
+        dispatch.status = Status.FAILED if final else Status.PENDING
+        dispatch.error = str(error) or error.__class__.__name__
         dispatch.save(update_fields=["status", "error"])
-        log.warning("monthly report %s not sent: %s", dispatch.key, dispatch.error)
-        if not isinstance(error, DispatchError):
-            raise
+        log.warning("monthly report %s not sent (attempt %s): %s", dispatch.key, dispatch.attempts, dispatch.error)
         return dispatch
     dispatch.status, dispatch.sent_at, dispatch.recipients = Status.SENT, timezone.now(), ", ".join(to)
     dispatch.save(update_fields=["status", "sent_at", "recipients"])
@@ -94,7 +98,9 @@ def send(dispatch_id: int) -> ReportDispatch | None:
 
 
 def stale_pending(now: dt.datetime | None = None) -> list[int]:
-    """Dispatches recorded but never sent (the on-commit enqueue was lost in a crash)."""
-    before = (now or timezone.now()) - STALE_PENDING
-    return list(ReportDispatch.objects.filter(status=Status.PENDING, created_at__lt=before)
-                .order_by("pk").values_list("pk", flat=True))
+    """Dispatches recorded but not sent: the on-commit enqueue was lost in a crash, or the mail server
+    failed the last attempt (tried again RETRY_AFTER later)."""
+    before = (now or timezone.now()) - RETRY_AFTER
+    waiting = Q(started_at__isnull=True, created_at__lt=before) | Q(started_at__lt=before)
+    return list(ReportDispatch.objects.filter(waiting, status=Status.PENDING).order_by("pk")
+                .values_list("pk", flat=True))

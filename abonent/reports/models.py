@@ -55,6 +55,7 @@ class ReportDispatch(models.Model):
                                      null=True, blank=True, related_name="+")
     status = models.CharField("состояние", max_length=16, choices=Status.choices, default=Status.PENDING)
     recipients = models.TextField("получатели", blank=True)
+    attempts = models.PositiveSmallIntegerField("попыток отправки", default=0)
     created_at = models.DateTimeField("создан", auto_now_add=True)
     started_at = models.DateTimeField("начата отправка", null=True, blank=True)
     sent_at = models.DateTimeField("отправлен", null=True, blank=True)

@@ -96,10 +96,22 @@ def by_period(f: ReportFilter) -> Table:
                              title="Поступило и отвечено " + ("по дням" if f.period.by_day else "по месяцам")))
 
 
+def _seconds(duration: dt.timedelta | float | None) -> float | None:
+    return duration.total_seconds() if isinstance(duration, dt.timedelta) else duration
+
+
 def _timeliness_row(row: dict) -> dict:
     answered, on_time = row["answered"], row["on_time"]
     return {"answered": answered, "on_time": on_time, "late": answered - on_time,
             "on_time_share": share(on_time, answered), "reply_days": days(row["reply_time"])}
+
+
+def _timeliness_total(groups: list[dict]) -> dict:
+    """The totals of the groups of a query: the average reply time weighted by each group's replies."""
+    answered = sum(g["answered"] for g in groups)
+    weighted = sum(_seconds(g["reply_time"]) * g["answered"] for g in groups if g["reply_time"] is not None)
+    return _timeliness_row({"answered": answered, "on_time": sum(g["on_time"] for g in groups),
+                            "reply_time": weighted / answered if answered else None})
 
 
 def timeliness_totals(f: ReportFilter) -> dict:
@@ -110,12 +122,12 @@ def timeliness_totals(f: ReportFilter) -> dict:
 
 
 def _timeliness(f: ReportFilter, slug: str, title: str, label: str, group: str, name) -> Table:
-    query = answered_in(f).values(group).annotate(answered=Count("pk"), on_time=Count("pk", filter=ON_TIME),
-                                                  reply_time=Avg(REPLY_TIME))
-    rows = sorted(({"label": name(row[group]), **_timeliness_row(row)} for row in query),
+    groups = list(answered_in(f).values(group).annotate(answered=Count("pk"), on_time=Count("pk", filter=ON_TIME),
+                                                        reply_time=Avg(REPLY_TIME)))
+    rows = sorted(({"label": name(row[group]), **_timeliness_row(row)} for row in groups),
                   key=lambda row: (-row["answered"], row["label"]))
     return Table(slug, title, [Column("label", label, Kind.TEXT), *_TIMELINESS], rows,
-                 total={"label": "Итого", **timeliness_totals(f)},
+                 total={"label": "Итого", **_timeliness_total(groups)},
                  chart=Chart("hbar", "label", ["on_time_share"], title=f"{title}: доля ответов в срок"))
 
 

@@ -6,6 +6,7 @@ import io
 
 import openpyxl
 import pytest
+import time_machine
 from django.core import mail
 from django.urls import reverse
 
@@ -13,6 +14,7 @@ from abonent.reports import monthly, tasks
 from abonent.reports.filters import ReportFilter
 from abonent.reports.models import MonthlyReport, ReportDispatch
 from abonent.reports.periods import Period
+from abonent.reports.tests.conftest import NOW
 from abonent.reports.tests.test_exports import pdf_text, sheet_table
 
 pytestmark = pytest.mark.django_db
@@ -143,6 +145,27 @@ def test_sweep_sends_a_dispatch_left_pending(heads, october):
     mail.outbox.clear()
     assert tasks.sweep_report_dispatches.call() == 1
     assert len(mail.outbox) == 1 and ReportDispatch.objects.get().status == "sent"
+
+
+def test_a_mail_server_failure_is_tried_again_by_the_sweep(heads, october, monkeypatch):
+    import smtplib
+
+    from django.core.mail import EmailMessage
+
+    def refuse(self, *args, **kwargs):
+        raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+
+    mail.outbox.clear()
+    with monkeypatch.context() as patch:
+        patch.setattr(EmailMessage, "send", refuse)
+        tasks.send_previous_month_report.call()
+    dispatch = ReportDispatch.objects.get()
+    assert (dispatch.status, dispatch.attempts, dispatch.error) == ("pending", 1, "Connection unexpectedly closed")
+    assert tasks.sweep_report_dispatches.call() == 0  # not before RETRY_AFTER
+    with time_machine.travel(NOW + dt.timedelta(minutes=11), tick=False):
+        assert tasks.sweep_report_dispatches.call() == 1
+    dispatch.refresh_from_db()
+    assert (dispatch.status, dispatch.attempts, len(mail.outbox)) == ("sent", 2, 1)
 
 
 def test_no_recipients_is_a_failed_dispatch_with_a_reason(audit_head, october):
