@@ -5,6 +5,7 @@ Runs inside the caller's transaction."""
 
 import hashlib
 from dataclasses import dataclass
+from functools import partial
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -16,7 +17,6 @@ from abonent.billing.importing.validate import Progress, Row, chunks
 from abonent.billing.models import FinancialDocument, ImportBatch
 
 WRITE_CHUNK = 1000
-UPDATE_CHUNK = 500
 
 
 @dataclass
@@ -67,7 +67,7 @@ def apply_rows(kind: Kind, rows: list[Row], *, batch: ImportBatch, package: Pack
         if old is None:
             to_create.append(values)
         elif any(old[name] != values[name] for name in values):
-            to_update.append(kind.model(pk=old["pk"], **values, batch=batch))
+            to_update.append({**values, "pk": old["pk"]})
         else:
             counts.unchanged += 1
         if index % 1000 == 0:
@@ -78,36 +78,69 @@ def apply_rows(kind: Kind, rows: list[Row], *, batch: ImportBatch, package: Pack
     for chunk in chunks(to_create, WRITE_CHUNK):
         _insert(kind.model, chunk, batch_id=batch.pk)
         progress.advance(len(chunk))
-    update_fields = [name for name in fields if name not in kind.key] + ["batch"]
-    for chunk in chunks(to_update, UPDATE_CHUNK):
-        kind.model.objects.bulk_update(chunk, update_fields, batch_size=UPDATE_CHUNK)
+    update_fields = [name for name in fields if name not in kind.key]
+    for chunk in chunks(to_update, WRITE_CHUNK):
+        _update(kind.model, chunk, update_fields, batch_id=batch.pk)
         progress.advance(len(chunk))
     counts.created, counts.updated = len(to_create), len(to_update)
     return counts
 
 
+def _same(value):
+    return value
+
+
+def _prepared(field: models.Field, value):
+    return field.get_db_prep_save(value, connection)
+
+
+def _converters(fields: list[models.Field], defaults: dict) -> list[tuple]:
+    """(attname, default, convert) per field: values are prepared by the model's fields, so types are converted
+    exactly as the ORM would; the validated values of plain types are already what the driver takes."""
+    out = []
+    for field in fields:
+        plain = isinstance(field, models.CharField | models.TextField | models.BooleanField | models.IntegerField
+                           | models.ForeignKey)
+        if plain:
+            convert = _same
+        elif isinstance(field, models.DecimalField):  # already a quantized Decimal
+            convert = partial(connection.ops.adapt_decimalfield_value, max_digits=field.max_digits,
+                              decimal_places=field.decimal_places)
+        elif type(field) is models.DateField:
+            convert = connection.ops.adapt_datefield_value
+        else:
+            convert = partial(_prepared, field)
+        out.append((field.attname, defaults.get(field.attname), convert))
+    return out
+
+
 def _insert(model: type[models.Model], rows: list[dict], *, batch_id: int) -> None:
-    """INSERT of many rows with one prepared statement (executemany): Django's bulk_create compiles SQL for
-    every value, which is most of the time at 100,000 rows. Values are prepared by the model's fields, so
-    types are converted exactly as the ORM would; fields a row lacks take their defaults, computed once."""
+    """INSERT of many rows with one prepared statement (executemany): Django's bulk_create compiles SQL for every
+    value, which is most of the time at 100,000 rows. Fields a row lacks take their defaults, computed once."""
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    defaults = {f.attname: f.get_default() for f in fields}
-    defaults["batch_id"] = batch_id
-
-    def _converter(f: models.Field) -> tuple:
-        # The validated values of these types are already what the database driver takes.
-        plain = isinstance(f, models.CharField | models.TextField | models.BooleanField | models.IntegerField
-                           | models.ForeignKey) and not isinstance(f, models.FileField)
-        convert = (lambda v: v) if plain else (lambda v, f=f: f.get_db_prep_save(v, connection))
-        return f.attname, defaults[f.attname], convert
-
+    defaults = {f.attname: f.get_default() for f in fields} | {"batch_id": batch_id}
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
     placeholders = ", ".join(["%s"] * len(fields))
     # Table and column names come from the model; every value is a bound parameter.
     sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608
-    converters = [_converter(f) for f in fields]
+    converters = _converters(fields, defaults)
     params = [[convert(row.get(name, default)) for name, default, convert in converters] for row in rows]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
+def _update(model: type[models.Model], rows: list[dict], names: list[str], *, batch_id: int) -> None:
+    """UPDATE … WHERE id = %s for many rows with one prepared statement: Django's bulk_update builds a CASE per
+    field over the whole batch, which SQLite evaluates row by row (quadratic)."""
+    fields = [model._meta.get_field(name) for name in names] + [model._meta.get_field("batch")]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+    pk = quote(model._meta.pk.column)
+    sql = f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE {pk} = %s"  # noqa: S608
+    converters = _converters(fields, {"batch_id": batch_id})
+    params = [[convert(row.get(name, default)) for name, default, convert in converters] + [row["pk"]]
+              for row in rows]
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
 

@@ -29,10 +29,14 @@ Parser = Callable[[Any], Any]
 
 
 def is_blank(raw: Any) -> bool:
-    return raw is None or (isinstance(raw, str) and not raw.strip())
+    if type(raw) is str:
+        return not raw or raw.isspace()
+    return raw is None
 
 
 def _text_of(raw: Any) -> str:
+    if type(raw) is str:
+        return raw.strip()
     if isinstance(raw, bool | list | dict):
         raise CellError("ожидается строка или число.")
     return str(raw).strip()

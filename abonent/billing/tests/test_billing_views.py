@@ -189,3 +189,21 @@ def test_call_card_shows_the_figures_once_the_caller_is_identified(client, opera
     assert "<h3>Расчёты</h3>" in page and "долг 12\u00a0345,67\u00a0₽" in page
     assert LogEntry.objects.filter(action=LogEntry.Action.ACCESS, object_pk=str(billing_data.pk),
                                    content_type__model="billingaccount").count() == 1
+
+
+# --- admin ---
+
+
+@pytest.mark.parametrize("model", ["importbatch", "balance", "charge", "financialdocument", "payment", "meter",
+                                   "meterreading", "readinggroup"])
+def test_admin_lists_every_billing_model(admin_client, billing_data, model):
+    assert admin_client.get(reverse(f"admin:billing_{model}_changelist")).status_code == 200
+
+
+def test_imported_data_is_read_only_in_the_admin_reading_groups_are_editable(admin_client, billing_data):
+    charge = Charge.objects.first()
+    assert admin_client.get(reverse("admin:billing_charge_add")).status_code == 403
+    response = admin_client.post(reverse("admin:billing_charge_change", args=[charge.pk]), {"amount": "1"})
+    assert response.status_code == 403
+    assert Charge.objects.get(pk=charge.pk).amount == charge.amount
+    assert admin_client.get(reverse("admin:billing_readinggroup_add")).status_code == 200
