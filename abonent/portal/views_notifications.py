@@ -49,6 +49,9 @@ def _customer(request: HttpRequest) -> tuple[Customer, list[Customer]]:
 def notices(request: HttpRequest) -> HttpResponse:
     rows = selectors.notices_for_user(request.user)
     page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
+    # Subjects carry amounts (debts, sums due): the view of each customer's notices is on record.
+    for customer in {n.customer for n in page.object_list}:
+        record_access(customer, "список уведомлений в личном кабинете")
     return render(request, "portal/notifications/notices.html", {"page": page})
 
 

@@ -149,3 +149,17 @@ def test_a_worker_dying_mid_batch_hands_nothing_over_and_the_restart_sends_each_
     assert Notification.objects.filter(channel="email", status=N.SENT).count() == 3
     assert sorted(OutgoingEmail.objects.values_list("recipients", flat=True)) == sorted(
         [[a.customer.email] for a in accounts])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_any_transaction_the_outbox_tasks_of_a_batch_run_after_it_commits(organisation, mailoutbox):
+    from abonent.channels.email.models import OutgoingEmail
+    from abonent.notifications.tests.factories import account_of
+
+    accounts = [account_of() for _ in range(3)]
+    with transaction.atomic():
+        create_notices(type=NotificationType.objects.get(code="debt"),
+                       occasions=[Occasion(customer=a.customer, account=a, key="t", context=DEBT) for a in accounts])
+    assert Notification.objects.filter(channel="email", status=N.SENT).count() == 3
+    assert set(OutgoingEmail.objects.values_list("status", flat=True)) == {"sent"}
+    assert sorted(m.to[0] for m in mailoutbox) == sorted(a.customer.email for a in accounts)

@@ -228,3 +228,21 @@ def test_every_portal_page_renders(client, account):
             reverse("portal:contact_confirm", kwargs={"contact_id": contact.pk})]
     for url in urls:
         assert client.get(url).status_code == 200, url
+
+
+def test_a_campaign_changed_after_its_dry_run_must_be_counted_again(supervisor):
+    import time_machine
+    from django.utils import timezone
+
+    from abonent.notifications import campaigns
+
+    campaign = Campaign.objects.create(title="Т", type=NotificationType.objects.get(code="rules_change"),
+                                       subject="С", text="Т", created_by=supervisor)
+    campaigns.dry_run(campaign)
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=5)):
+        campaign.text = "Другой текст"
+        campaign.save()
+    with pytest.raises(campaigns.CampaignError, match="пробный подсчёт"):
+        campaigns.approve(campaign=campaign, approved_by=supervisor)
+    campaign.refresh_from_db()
+    assert campaign.status == "draft"
