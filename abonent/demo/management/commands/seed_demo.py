@@ -4,7 +4,9 @@ from django.db import transaction
 
 from abonent.demo import api_tokens
 from abonent.demo import appeals as demo_appeals
+from abonent.demo import billing as demo_billing
 from abonent.demo import feedback as demo_feedback
+from abonent.demo import notifications as demo_notifications
 from abonent.demo import phone as demo_phone
 from abonent.demo import portal as demo_portal
 from abonent.demo import site as demo_site
@@ -27,11 +29,13 @@ class Command(BaseCommand):
             demo_site.seed()
             seed_staff()
             count = seed_customers()
+            demo_billing.seed()
             appeal_count = demo_appeals.seed()
             demo_feedback.seed()
             api_tokens.seed()
             demo_phone.seed()
             portal_result = demo_portal.seed()
+            demo_notifications.seed()
         loaded = f"Демонстрационные данные загружены: клиентов {count}, обращений {appeal_count}."
         self.stdout.write(self.style.SUCCESS(loaded))
         self.stdout.write(f"Логины сотрудников (пароль у всех «{DEMO_PASSWORD}»):")
