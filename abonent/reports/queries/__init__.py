@@ -12,10 +12,15 @@ from abonent.reports.filters import ReportFilter
 REPLY_TIME = ExpressionWrapper(F("answered_at") - F("registered_at"), output_field=DurationField())
 
 
-def appeals_in(f: ReportFilter) -> QuerySet[Appeal]:
-    """All appeals of the filter's department and channel, whatever their dates."""
+def appeals_in(f: ReportFilter, *, dated: bool = False) -> QuerySet[Appeal]:
+    """All appeals of the filter's department and channel, whatever their dates. `dated` says the caller
+    bounds the rows by a dated index (a month of registrations or replies): the department is then
+    matched without its index — a department holds a quarter of all appeals, and PostgreSQL would AND a
+    bitmap of its 250,000 rows with the month's 12,000 instead of just filtering those."""
     appeals = Appeal.objects.order_by()
-    if f.department is not None:
+    if f.department is not None and dated:
+        appeals = appeals.alias(department_plain=F("department_id") + 0).filter(department_plain=f.department.pk)
+    elif f.department is not None:
         appeals = appeals.filter(department=f.department)
     if f.channel:
         appeals = appeals.filter(channel=f.channel)
@@ -23,12 +28,12 @@ def appeals_in(f: ReportFilter) -> QuerySet[Appeal]:
 
 
 def registered_in(f: ReportFilter) -> QuerySet[Appeal]:
-    return appeals_in(f).filter(registered_at__gte=f.period.start, registered_at__lt=f.period.end)
+    return appeals_in(f, dated=True).filter(registered_at__gte=f.period.start, registered_at__lt=f.period.end)
 
 
 def answered_in(f: ReportFilter) -> QuerySet[Appeal]:
     """Appeals whose reply on the merits was sent in the period (a notice of non-consideration is not one)."""
-    return appeals_in(f).filter(answered_at__gte=f.period.start, answered_at__lt=f.period.end)
+    return appeals_in(f, dated=True).filter(answered_at__gte=f.period.start, answered_at__lt=f.period.end)
 
 
 def cutoff(f: ReportFilter, now: dt.datetime | None = None) -> dt.datetime:

@@ -174,3 +174,24 @@ def test_survey_results(october):
         "5": (1, 0.25), "4": (1, 0.25), "3": (1, 0.25), "2": (0, 0.0), "1": (1, 0.25)}
     sales = ReportFilter(OCTOBER, department=october.departments["sales"])
     assert (surveys.totals(sales)["answered"], surveys.totals(sales)["sent"]) == (3, 4)
+
+
+def test_settled_call_figures_are_read_once(october):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    f = ReportFilter(OCTOBER)
+    first = calls.levels(f)
+    with CaptureQueriesContext(connection) as captured:
+        assert calls.levels(f) == first
+    assert not [q for q in captured.captured_queries if "phone_call" in q["sql"]]
+
+
+def test_call_figures_of_a_period_not_settled_are_always_fresh(october):
+    from abonent.channels.phone.models import Call
+
+    f = ReportFilter(Period(dt.date(2026, 11, 1), dt.date(2026, 11, 10)))
+    assert calls.levels(f)["total"]["offered"] == 0
+    Call.objects.create(call_id="late-1", started_at=october.a1.registered_at.replace(month=11, day=9),
+                        wait_seconds=3, outcome=Call.Outcome.MISSED)
+    assert calls.levels(f)["total"]["offered"] == 1
