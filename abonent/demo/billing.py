@@ -145,30 +145,39 @@ def _account(account: BillingAccount, periods: list[dt.date], today: dt.date, fi
         previous_amount = amount
         dates = schedules.of(residential, period)
         _documents(account, period, month_end, dates[-1].due, volume, price, net, vat, amount, rate, seq, files)
-        # Payments: each instalment a few days before its date; a debtor skips or shortens the recent ones.
-        for due in dates:
-            share = amount - sum(_money(planned * d.share) for d in dates if d.share) if due.share is None \
-                else _money(planned * due.share)
-            if share <= 0:
-                continue
-            if debtor and index >= debt_from:
-                share = _money(share * Decimal(rng.choice([0, 0, "0.5"])))
-                if share <= 0:
-                    continue
-            paid_on = due.due - dt.timedelta(days=rng.choice([0, 0, 1, 2, 3, 5]))
-            if rng.random() < 0.05:
-                paid_on = due.due + dt.timedelta(days=rng.randint(2, 12))  # now and then a little late
-            if paid_on > today:
-                continue
-            number = f"{rng.randint(100, 9999)}"
-            files.payments.append({
-                "external_id": f"P-{account.number}-{period:%Y%m}-{due.nominal:%d%m}", "account": account.number,
-                "paid_on": f"{paid_on:%d.%m.%Y}", "amount": _ru(share), "source": "bank", "document_number": number,
-                "purpose": f"Оплата за электроэнергию за {period:%m.%Y} по договору № {account.contract.number}, "
-                           f"л/с {account.number}, в т. ч. НДС",
-            })
-            ledger.append((paid_on, -share, "payment"))
+        _payments(account, rng, period, dates, planned, amount, debtor and index >= debt_from, today, files, ledger)
+    # The current month: only its advance instalments (30 % and 40 % of the planned cost) can be due yet.
+    current = _next_month(periods[-1])
+    dates = [d for d in schedules.of(residential, current) if d.share is not None]
+    _payments(account, rng, current, dates, previous_amount, None, debtor, today, files, ledger)
     _balances(account, periods, today, ledger, schedules, residential, files)
+
+
+def _payments(account, rng, period, dates, planned, amount, in_debt, today, files, ledger) -> None:
+    """Each instalment a few days before its date (now and then a little late); a debtor skips or shortens
+    them. `amount` is the month's actual cost, None while the month is not billed yet."""
+    for due in dates:
+        if due.share is None:
+            share = amount - sum(_money(planned * d.share) for d in dates if d.share)
+        else:
+            share = _money(planned * due.share)
+        if in_debt:
+            share = _money(share * Decimal(rng.choice([0, 0, "0.5"])))
+        if share <= 0:
+            continue
+        paid_on = due.due - dt.timedelta(days=rng.choice([0, 0, 1, 2, 3, 5]))
+        if rng.random() < 0.05:
+            paid_on = due.due + dt.timedelta(days=rng.randint(2, 12))
+        if paid_on > today:
+            continue
+        files.payments.append({
+            "external_id": f"P-{account.number}-{period:%Y%m}-{due.nominal:%d%m}", "account": account.number,
+            "paid_on": f"{paid_on:%d.%m.%Y}", "amount": _ru(share), "source": "bank",
+            "document_number": f"{rng.randint(100, 9999)}",
+            "purpose": f"Оплата за электроэнергию за {period:%m.%Y} по договору № {account.contract.number}, "
+                       f"л/с {account.number}, в т. ч. НДС",
+        })
+        ledger.append((paid_on, -share, "payment"))
 
 
 def _documents(account, period, month_end, due_on, volume, price, net, vat, amount, rate, seq, files) -> None:
