@@ -30,6 +30,13 @@ class RowError:
     message: str
     unit: str = "строка"  # "строка" (CSV) or "запись" (JSON)
 
+    def __post_init__(self):
+        # Messages quote the bad value; PostgreSQL keeps no NUL in text or jsonb, and a person cannot read it.
+        for name in ("column", "message"):
+            value = getattr(self, name)
+            if value and "\x00" in value:
+                object.__setattr__(self, name, value.replace("\x00", "\\0"))
+
     def text(self) -> str:
         where = f"{self.unit.capitalize()} {self.line}" if self.line else "Файл"
         if self.column:

@@ -225,3 +225,14 @@ def test_errors_are_capped_but_counted():
     assert result.errors_total == 1200 and len(result.errors) == 1000
     batch = ImportBatch.objects.get()
     assert len(batch.errors) == 1001 and batch.errors[-1]["message"] == "и ещё 200 ошибок"
+
+
+def test_nul_in_values_and_keys_is_reported_and_the_rejection_stored():
+    content = json_file("payments", [{"external_id": "P-1", "account": ACCOUNT, "paid_on": "2026-01-10",
+                                      "amount": "5\x00", "purpose": "a\x00b", "x\x00": 1}])
+    messages = refused(content, name="p.json")
+    assert messages == ["Запись 1, поле «x\\0»: неизвестное поле.",
+                        "Запись 1, поле «amount»: «5\\0» — не число; дробную часть отделяйте запятой или точкой, "
+                        "например 1234,56.",
+                        "Запись 1, поле «purpose»: текст содержит недопустимый символ NUL."]
+    assert ImportBatch.objects.get().errors[0]["column"] == "x\\0"
