@@ -57,6 +57,26 @@ def _on_commit_as_in_production(monkeypatch):
     monkeypatch.setattr(transaction.Atomic, "__exit__", exit)
 
 
+@pytest.fixture(autouse=True)
+def _staff_force_login_passes_the_second_factor(monkeypatch):
+    """Staff logins need the TOTP code after the password (settings.STAFF_OTP_REQUIRED stays on in tests).
+    A test that logs staff in with client.force_login() gets the session a real login through the code step
+    leaves: verified by a confirmed device of that login. The second factor's own tests log in through the
+    pages, or with client._login() for a session that has not passed the code."""
+    from django.test.client import ClientMixin
+
+    from abonent.core.testing.otp import verify_client_session
+
+    original = ClientMixin.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        if getattr(user, "is_staff_member", False):
+            verify_client_session(self, user)
+
+    monkeypatch.setattr(ClientMixin, "force_login", force_login)
+
+
 @pytest.fixture
 def organisation(db):
     from abonent.demo.organisation import seed_organisation
@@ -153,12 +173,21 @@ def page(browser, live_server):
 
 @pytest.fixture
 def login(page):
+    """Logs a staff member in through the pages: the password, then the code from their (test) TOTP app."""
+
     def do_login(username: str, password: str = "pass"):  # noqa: S107
+        from abonent.core.testing.otp import code_for, confirmed_device
+        from abonent.users.models import User
+
+        device = confirmed_device(User.objects.get(username=username))
         page.goto("/login/")
         page.get_by_label("Логин").fill(username)
         page.get_by_label("Пароль").fill(password)
         page.get_by_role("button", name="Войти").click()
-        page.wait_for_url("**/")
+        page.wait_for_url("**/login/code/**")
+        page.get_by_label("Код").fill(code_for(device))
+        page.get_by_role("button", name="Подтвердить").click()
+        page.wait_for_url(lambda url: "/login/" not in url)
         return page
 
     return do_login

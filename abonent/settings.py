@@ -95,6 +95,12 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Security (docs/security.md): refusals logged, headers, session timeouts, the staff second factor, rate limits.
+    "abonent.core.middleware.RefusedAccessLogMiddleware",
+    "abonent.core.middleware.SecurityHeadersMiddleware",
+    "abonent.core.middleware.SessionTimeoutMiddleware",
+    "abonent.core.otp.StaffOTPMiddleware",
+    "abonent.core.ratelimit.RateLimitMiddleware",
 ]
 
 ROOT_URLCONF = "abonent.urls"
@@ -273,14 +279,33 @@ SECURE_CSP = {
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Nothing here uses the camera, the microphone, location, sensors, USB or the browser's payment API.
+PERMISSIONS_POLICY = ("accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), "
+                      "payment=(), usb=()")
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True  # no script reads the token from the cookie: templates put it into forms and hx-headers
+# An absolute limit from the login (enforced by abonent.core.middleware.SessionTimeoutMiddleware), and idle limits.
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
+SESSION_ABSOLUTE_TIMEOUT = SESSION_COOKIE_AGE
+SESSION_IDLE_TIMEOUT_STAFF = int(os.environ.get("SESSION_IDLE_MINUTES_STAFF", "30")) * 60
+SESSION_IDLE_TIMEOUT_PORTAL = int(os.environ.get("SESSION_IDLE_MINUTES_PORTAL", "60")) * 60
+# Staff logins need the TOTP second factor (abonent.core.otp); off only for a demo without phones.
+STAFF_OTP_REQUIRED = env_bool("STAFF_OTP_REQUIRED", True)
+# Rate limits (abonent.core.ratelimit.RULES names → "count/period"); the API per token and wrong tokens per address.
+RATE_LIMITS: dict[str, str] = {}
+API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600/m")
+API_INVALID_TOKEN_LIMIT = os.environ.get("API_INVALID_TOKEN_LIMIT", "20/5m")
 HTTPS = env_bool("HTTPS")
 if HTTPS:
     SECURE_SSL_REDIRECT = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    # __Host- cookies: only over HTTPS, only for this host, path /; no subdomain can set or read them.
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
     SECURE_HSTS_SECONDS = 31536000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True

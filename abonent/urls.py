@@ -2,15 +2,16 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from abonent.core.forms import StaffAuthenticationForm
+from abonent.core.views_otp import StaffLoginView
 
 admin.site.site_header = "Абонент — администрирование"
 admin.site.site_title = "Абонент"
 admin.site.index_title = "Справочники"
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(authentication_form=StaffAuthenticationForm), name="login"),
+    path("login/", StaffLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("abonent.core.urls_otp")),
     path("admin/", admin.site.urls),
     path("customers/", include("abonent.customers.urls")),
     path("appeals/", include("abonent.appeals.urls")),

@@ -2,7 +2,13 @@
 
 A token is looked up by its hash, so no comparison of secret strings ever runs character by character;
 a revoked or expired token, or one of a login that is blocked or is not a staff login, is refused.
-Every refusal is logged to "abonent.security" without the token."""
+Every refusal is logged to "abonent.security" without the token.
+
+Brute force and runaway clients: wrong tokens are counted per client address, and an address that sent
+settings.API_INVALID_TOKEN_LIMIT of them (20 in 5 minutes) gets 429 with `Retry-After` for every request
+with a token until that window ends — at most 5 minutes, and only on that address: the owner of a valid
+token elsewhere is never affected, and one on the same address only while the wrong tokens keep coming.
+A valid token may make settings.API_RATE_LIMIT requests (600 a minute), then 429 until the minute ends."""
 
 import datetime
 import hashlib
@@ -10,13 +16,15 @@ import logging
 import secrets
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, HttpError
 from ninja.security import HttpBearer
 
 from abonent.api.models import ApiToken
+from abonent.core import ratelimit
 from abonent.users.models import User
 
 security_log = logging.getLogger("abonent.security")
@@ -25,6 +33,9 @@ KEY_PREFIX = "abn_"
 LAST_USED_PRECISION = datetime.timedelta(minutes=1)
 NO_CREDENTIALS_MESSAGE = "Нужен токен доступа: заголовок «Authorization: Bearer <токен>»."
 REFUSED_MESSAGE = "Токен доступа недействителен: неизвестен, отозван или просрочен."
+BAD_TOKENS_SCOPE = "api_bad_token"
+TOKEN_RATE_SCOPE = "api_token"  # noqa: S105 - a cache key prefix, not a secret
+RATE_LIMIT_DESCRIPTION = "Слишком много запросов; повторите через указанное в заголовке `Retry-After` число секунд."
 
 
 def hash_key(raw: str) -> str:
@@ -100,6 +111,28 @@ def _log_refusal(request: HttpRequest, reason: str, token: ApiToken | None = Non
     )
 
 
+class RateLimited(HttpError):
+    """429: the API's error handler answers it like any HttpError; `Retry-After` is put on by
+    abonent.core.ratelimit.RateLimitMiddleware from the seconds left on the request."""
+
+    def __init__(self, request: HttpRequest, retry_after: int, message: str):
+        super().__init__(429, message)
+        self.retry_after = retry_after
+        setattr(request, ratelimit.RETRY_AFTER_ATTRIBUTE, retry_after)
+
+
+def _minutes(seconds: int) -> int:
+    return max((seconds + 59) // 60, 1)
+
+
+def invalid_token_rate() -> ratelimit.Rate:
+    return ratelimit.Rate.parse(getattr(settings, "API_INVALID_TOKEN_LIMIT", "20/5m"))
+
+
+def token_rate() -> ratelimit.Rate:
+    return ratelimit.Rate.parse(getattr(settings, "API_RATE_LIMIT", "600/m"))
+
+
 class TokenAuth(HttpBearer):
     """`Authorization: Bearer <token>`, or `Authorization: Token <token>` as many clients send it."""
 
@@ -114,12 +147,46 @@ class TokenAuth(HttpBearer):
         if scheme.lower() not in self.schemes:
             _log_refusal(request, "unsupported Authorization scheme")
             raise AuthenticationError(message=NO_CREDENTIALS_MESSAGE)
+        address = ratelimit.client_ip(request)
+        blocked = ratelimit.peek(BAD_TOKENS_SCOPE, address, invalid_token_rate()) if address else None
+        if blocked is not None and not blocked.allowed:
+            _log_refusal(request, "too many invalid tokens from this address")
+            raise RateLimited(request, blocked.retry_after,
+                              f"С вашего адреса слишком много запросов с недействительными токенами. Повторите "
+                              f"попытку через {_minutes(blocked.retry_after)} мин.")
         return self.authenticate(request, raw.strip())
 
     def authenticate(self, request: HttpRequest, token: str) -> User:
         check = check_token(token)
         if check.user is None:
             _log_refusal(request, check.refusal, check.token)
+            if address := ratelimit.client_ip(request):
+                # Without a known address every client would share one counter; nothing is counted then.
+                ratelimit.hit(BAD_TOKENS_SCOPE, address, invalid_token_rate())
             raise AuthenticationError(message=REFUSED_MESSAGE)
+        verdict = ratelimit.hit(TOKEN_RATE_SCOPE, str(check.token.pk), token_rate())
+        if not verdict.allowed:
+            _log_refusal(request, "rate limit of the token exceeded", check.token)
+            raise RateLimited(request, verdict.retry_after,
+                              f"Слишком много запросов с этим токеном. Повторите попытку через "
+                              f"{_minutes(verdict.retry_after)} мин.")
         request.user = check.user
         return check.user
+
+
+def with_rate_limit_responses(schema: dict) -> dict:
+    """Declares the 429 (with `Retry-After`) on every operation that takes a token, so clients and schemathesis
+    know it. For NinjaAPI.get_openapi_schema (abonent/api/urls.py)."""
+    response = {
+        "description": RATE_LIMIT_DESCRIPTION,
+        "headers": {"Retry-After": {"description": "Через сколько секунд повторить запрос.",
+                                    "schema": {"type": "integer", "minimum": 1}}},
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            if isinstance(operation, dict) and operation.get("security"):
+                responses = operation.setdefault("responses", {})
+                if 429 not in responses and "429" not in responses:
+                    responses[429] = response
+    return schema

@@ -11,3 +11,18 @@ class StaffAuthenticationForm(AuthenticationForm):
         if not user.is_staff_member:
             raise forms.ValidationError(self.error_messages["invalid_login"], code="invalid_login",
                                         params={"username": self.username_field.verbose_name})
+
+
+class CodeForm(forms.Form):
+    """The second factor's code: six digits from the app or a backup code."""
+
+    code = forms.CharField(label="Код", max_length=32, widget=forms.TextInput(
+        attrs={"autocomplete": "one-time-code", "autofocus": True, "inputmode": "text"}),
+        help_text="Шесть цифр из приложения-аутентификатора или один из резервных кодов.",
+        error_messages={"required": "Введите код."})
+
+
+class PasswordConfirmForm(forms.Form):
+    password = forms.CharField(label="Пароль", strip=False, error_messages={"required": "Введите пароль."},
+                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password",
+                                                                 "autofocus": True}))
