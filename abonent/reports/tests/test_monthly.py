@@ -198,3 +198,12 @@ def test_the_schedule_is_the_first_of_the_month(now):
     fire = job.trigger.get_next_fire_time(None, now)
     assert (fire.day, fire.hour, fire.minute, fire.month) == (1, 8, 0, 12)
     assert fire.utcoffset() == dt.timedelta(hours=7)
+
+
+def test_demo_proposals_are_seeded_once(now):
+    from abonent.reports import demo
+
+    first = demo.seed()
+    assert demo.seed() == first
+    assert first.month == dt.date(2026, 10, 1) and first.proposals.startswith("1. В часы пиковой нагрузки")
+    assert MonthlyReport.objects.count() == 1
