@@ -41,6 +41,7 @@ _HEAD = [
     "calendar.delete_calendarday", "calendar.view_calendaryear",
     "core.view_audit_log", "customers.view_confidential",
     "feedback.build_questionnaire", "feedback.view_feedback",
+    "billing.view_readinggroup", "billing.add_readinggroup", "billing.change_readinggroup",
     *_SITE_CONTENT,
 ]
 
@@ -50,7 +51,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     CALL_CENTRE: _CUSTOMER_VIEW + _APPEALS_WORK + ["customers.view_confidential"],
     EXECUTOR: _CUSTOMER_VIEW + ["appeals.view_appeal", "appeals.work_on_appeal"],
     RECEPTION_HEAD: _CUSTOMER_VIEW + _CUSTOMER_EDIT + _APPEALS_WORK + _HEAD,
-    SALES_HEAD: _CUSTOMER_VIEW + _CUSTOMER_EDIT + _APPEALS_WORK + _HEAD,
+    SALES_HEAD: _CUSTOMER_VIEW + _CUSTOMER_EDIT + _APPEALS_WORK + _HEAD + ["billing.import_billing_data"],
     AUDIT_HEAD: _CUSTOMER_VIEW + ["appeals.view_appeal", "appeals.work_on_appeal"] + _HEAD,
     IT_ADMIN: [
         "organisation.view_organisation", "organisation.change_organisation",
@@ -60,7 +61,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "organisation.delete_workinghours", "organisation.view_mailbox", "organisation.add_mailbox",
         "organisation.change_mailbox",
         "users.view_user", "users.add_user", "users.change_user",
-        "auth.view_group", "core.view_audit_log", "core.view_operations",
+        "auth.view_group", "core.view_audit_log", "core.view_operations", "billing.import_billing_data",
         "calendar.view_calendarday", "calendar.view_calendaryear",
         *_SITE_CONTENT,
     ] + _CUSTOMER_VIEW,
