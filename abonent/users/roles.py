@@ -42,6 +42,7 @@ _HEAD = [
     "core.view_audit_log", "customers.view_confidential",
     "feedback.build_questionnaire", "feedback.view_feedback",
     "billing.view_readinggroup", "billing.add_readinggroup", "billing.change_readinggroup",
+    "reports.view_reports", "reports.write_proposals",
     *_SITE_CONTENT,
 ]
 
