@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run install db test test-pg test-rq restore-drill faults lint check clean
+.PHONY: run install db test test-pg test-rq restore-drill faults lint check clean bench
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || { PYTHON=$$(scripts/find-python) && "$$PYTHON" -m venv $(VENV); }
@@ -47,6 +47,11 @@ restore-drill: install
 faults: install
 	$(PY) -m faults.registration_under_db_drops
 	$(PY) -m faults.worker_killed_mid_batch
+
+# Speed at scale, side by side with django-helpdesk (bench/README.md): PostgreSQL on 127.0.0.1:5432, loopback only.
+# BENCH_SIZE=100000 for a quick run; the seeded databases are reused by the next run.
+bench: install
+	$(PY) bench/run.py
 
 lint: install
 	$(VENV)/bin/ruff check abonent
