@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "abonent.feedback",
     "abonent.portal",
     "abonent.reports",
+    "abonent.privacy",
     "abonent.api",
     "abonent.site",
     "abonent.demo",

@@ -25,6 +25,7 @@ urlpatterns = [
     path("feedback/", include("abonent.feedback.urls")),
     path("reports/", include("abonent.reports.urls")),
     path("portal/", include("abonent.portal.urls")),
+    path("privacy/", include("abonent.privacy.urls")),
     path("api/", include("abonent.api.urls")),
     path("site/", include("abonent.site.urls")),
     path("", include("abonent.core.urls")),

@@ -10,8 +10,10 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         from abonent.core import dashboard as home
+        from abonent.core.reseed import reseed_after_flush
         from abonent.notifications import dashboard, permissions
 
         home.register(dashboard.tiles)
+        reseed_after_flush(self, migration="0002_default_policy", model="notifications.NotificationType")
         post_migrate.connect(permissions.grant_after_migrate, sender=self,
                              dispatch_uid="notifications_grant_permissions")
