@@ -43,7 +43,7 @@ def test_reply_channel_offers_only_channels_that_can_send(client, operator, monk
     monkeypatch.delitem(delivery._SENDERS, "edo", raising=False)  # a channel without a sender
     client.force_login(operator)
     choices = [value for value, _ in client.get(REGISTER).context["form"].fields["reply_channel"].choices]
-    assert choices == ["", "in_person", "post", "email"]
+    assert choices == ["", "in_person", "post", "email", "portal"]
 
 
 def test_reception_desk_registers_an_appeal_and_lands_on_its_card(client, operator):
