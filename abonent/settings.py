@@ -168,6 +168,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "abonent.core.passwords.ContextWordsValidator"},  # the system's, the supplier's, the city's names
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "core:home"
@@ -274,6 +275,8 @@ SECURE_CSP = {
     "style-src": [CSP.SELF],
     "img-src": [CSP.SELF, "data:"],
     "frame-ancestors": [CSP.NONE],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
     # The payment form redirects to the provider's checkout page; browsers apply form-action to that redirect.
     "form-action": [CSP.SELF, PAYMENTS["CHECKOUT_ORIGIN"]],
 }
@@ -286,6 +289,8 @@ PERMISSIONS_POLICY = ("accelerometer=(), camera=(), geolocation=(), gyroscope=()
                       "payment=(), usb=()")
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# Messages in the session, not in a cookie of their own: the only cookies are the session's and CSRF's.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 CSRF_COOKIE_HTTPONLY = True  # no script reads the token from the cookie: templates put it into forms and hx-headers
 # An absolute limit from the login (enforced by abonent.core.middleware.SessionTimeoutMiddleware), and idle limits.
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))

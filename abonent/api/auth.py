@@ -107,7 +107,7 @@ def authenticate_token(raw: str) -> User | None:
 def _log_refusal(request: HttpRequest, reason: str, token: ApiToken | None = None) -> None:
     security_log.warning(
         "API authentication failed: %s; token id=%s; %s %s from %s",
-        reason, token.pk if token else "-", request.method, request.path, request.META.get("REMOTE_ADDR", "-"),
+        reason, token.pk if token else "-", request.method, request.path, ratelimit.client_ip(request) or "-",
     )
 
 

@@ -1,5 +1,6 @@
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth import authenticate
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 
 
 class StaffAuthenticationForm(AuthenticationForm):
@@ -26,3 +27,19 @@ class PasswordConfirmForm(forms.Form):
     password = forms.CharField(label="Пароль", strip=False, error_messages={"required": "Введите пароль."},
                                widget=forms.PasswordInput(attrs={"autocomplete": "current-password",
                                                                  "autofocus": True}))
+
+
+class StaffPasswordChangeForm(PasswordChangeForm):
+    """Django's change form: the current password and the new one twice. The current password goes through
+    authenticate(request=…), so wrong guesses count for django-axes like failed logins."""
+
+    def __init__(self, request, *args, **kwargs):
+        self.request = request
+        super().__init__(request.user, *args, **kwargs)
+
+    def clean_old_password(self) -> str:
+        old = self.cleaned_data["old_password"]
+        user = authenticate(self.request, username=self.user.get_username(), password=old)
+        if user is None or user.pk != self.user.pk:
+            raise forms.ValidationError(self.error_messages["password_incorrect"], code="password_incorrect")
+        return old

@@ -12,10 +12,14 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils.cache import patch_cache_control
 
+from abonent.core.ratelimit import client_ip
+
 security_log = logging.getLogger("abonent.security")
 
 LOGIN_AT_KEY = "session_login_at"
 LAST_SEEN_KEY = "session_last_seen"
+IP_KEY = "session_ip"  # where and in which browser the session began, for the person's list of sessions
+AGENT_KEY = "session_agent"
 # The last-seen mark is written at most this often, so an active session is not saved on every request.
 LAST_SEEN_PRECISION = 60
 
@@ -26,6 +30,8 @@ def _session_started(sender, request, user, **kwargs) -> None:
         now = int(time.time())
         request.session[LOGIN_AT_KEY] = now
         request.session[LAST_SEEN_KEY] = now
+        request.session[IP_KEY] = client_ip(request)
+        request.session[AGENT_KEY] = request.META.get("HTTP_USER_AGENT", "")[:200]
 
 
 def idle_timeout(user) -> int:
@@ -129,6 +135,6 @@ class RefusedAccessLogMiddleware:
                 security_log.warning("access refused", extra={
                     "status": status, "user": user.get_username() if authenticated else "",
                     "kind": getattr(user, "kind", "") if authenticated else "anonymous",
-                    "ip": request.META.get("REMOTE_ADDR", ""), "method": request.method, "path": request.path,
+                    "ip": client_ip(request), "method": request.method, "path": request.path,
                 })
         return response

@@ -239,3 +239,41 @@ def staff_login_required(view):
         return view(request, *args, **kwargs)
 
     return wrapped
+
+
+# --- Demo data ---------------------------------------------------------------------------------------------
+
+# One app key for every demo staff login, so one entry in a phone's authenticator app opens them all. Demo data
+# is refused on production installs (settings.ALLOW_DEMO_DATA); this key is public by design.
+DEMO_KEY = b"abonent-demo-totp-20".hex()
+DEMO_DEVICE_NAME = "Демо-приложение"
+
+
+def seed_demo_second_factor(users) -> str:
+    """Gives the demo staff logins the demo app (idempotent); returns the secret to type into an app."""
+    for user in users:
+        TOTPDevice.objects.filter(user=user).exclude(name=DEMO_DEVICE_NAME).delete()
+        TOTPDevice.objects.update_or_create(user=user, name=DEMO_DEVICE_NAME,
+                                            defaults={"key": DEMO_KEY, "confirmed": True})
+    return base64.b32encode(bytes.fromhex(DEMO_KEY)).decode().rstrip("=")
+
+
+# --- The IT administrator's tile on the home page -------------------------------------------------------
+
+
+def tiles(user) -> list:
+    """For core.dashboard.register (from CoreConfig.ready): staff logins that have not set up their app yet."""
+    from django.contrib.auth import get_user_model
+
+    from abonent.core.dashboard import Tile
+    from abonent.core.text import plural
+
+    if not (is_staff_login(user) and user.has_perm("users.change_user")):
+        return []
+    without = (get_user_model().objects.filter(kind="staff", is_active=True)
+               .exclude(pk__in=TOTPDevice.objects.filter(confirmed=True).values("user_id")).count())
+    if not without:
+        return []
+    title = plural(without, "сотрудник без второго фактора", "сотрудника без второго фактора",
+                   "сотрудников без второго фактора")
+    return [Tile(title=title, count=without, url=reverse("security:staff"), tone="warn")]

@@ -13,7 +13,6 @@ edge; for the abuse these limits are against (mass sign-ups, mail bombing throug
 stuffing, runaway integrations) that is enough, and it needs one counter per client and window."""
 
 import hashlib
-import ipaddress
 import logging
 import re
 import time
@@ -25,6 +24,8 @@ from django.core.cache import caches
 from django.core.cache.backends.base import BaseCache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+
+from abonent.core import http
 
 log = logging.getLogger("abonent.security")
 
@@ -96,19 +97,9 @@ def peek(scope: str, ident: str, rate: Rate, *, now: float | None = None) -> Ver
 
 
 def client_ip(request: HttpRequest) -> str:
-    """The client's address ("" when the server does not know it). Behind N trusted proxies
-    (settings.SITE_TRUSTED_PROXY_COUNT, nginx appending to X-Forwarded-For) it is the N-th address from the end;
-    what the client itself sent is never trusted. The same rule as the web reception's limit
-    (abonent.site.views._client_ip)."""
-    proxies = int(getattr(settings, "SITE_TRUSTED_PROXY_COUNT", 0))
-    if proxies:
-        chain = [part.strip() for part in request.headers.get("x-forwarded-for", "").split(",") if part.strip()]
-        if len(chain) >= proxies:
-            try:
-                return str(ipaddress.ip_address(chain[-proxies]))
-            except ValueError:
-                pass
-    return request.META.get("REMOTE_ADDR") or ""
+    """The client's address as lockouts and consents see it (abonent.core.http.client_ip: the N-th address from
+    the end of X-Forwarded-For behind N trusted proxies), "" when the server does not know it."""
+    return http.client_ip(request) or ""
 
 
 # --- Rules by URL name, applied by the middleware ---------------------------------------------------------

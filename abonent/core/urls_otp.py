@@ -13,6 +13,8 @@ urlpatterns = [
     path("security/", views_otp.security_view, name="profile"),
     path("security/password/", views_otp.password_change_view, name="password_change"),
     path("security/codes/new/", views_otp.backup_codes_new_view, name="backup_codes_new"),
+    path("security/sessions/end-others/", views_otp.sessions_end_others_view, name="sessions_end_others"),
     path("security/staff/", views_otp.staff_second_factors_view, name="staff"),
     path("security/staff/<int:pk>/reset/", views_otp.staff_second_factor_reset_view, name="staff_reset"),
+    path("security/staff/<int:pk>/sessions/end/", views_otp.staff_sessions_end_view, name="staff_sessions_end"),
 ]

@@ -10,7 +10,6 @@ from django.conf import settings
 from django.contrib import auth, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.forms import SetPasswordForm
 from django.contrib.auth.signals import user_login_failed
 from django.core.mail import send_mail
 from django.db import transaction
@@ -24,9 +23,10 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
-from abonent.core import otp
-from abonent.core.forms import CodeForm, PasswordConfirmForm, StaffAuthenticationForm
+from abonent.core import otp, sessions
+from abonent.core.forms import CodeForm, PasswordConfirmForm, StaffAuthenticationForm, StaffPasswordChangeForm
 from abonent.core.permissions import staff_required
+from abonent.core.ratelimit import client_ip
 
 auth_log = logging.getLogger("abonent.auth")
 TRIES_SESSION_KEY = "staff_otp_tries"
@@ -97,7 +97,7 @@ def _complete_second_factor(request: HttpRequest, device) -> None:
     request.session.cycle_key()
     request.session.pop(TRIES_SESSION_KEY, None)
     auth_log.info("second factor ok", extra={"user": request.user.get_username(), "kind": "staff",
-                                             "ip": request.META.get("REMOTE_ADDR", ""), "path": request.path})
+                                             "ip": client_ip(request), "path": request.path})
 
 
 @sensitive_post_parameters("code")
@@ -210,23 +210,38 @@ def security_view(request: HttpRequest) -> HttpResponse:
         "required": otp.otp_required(), "reauth_minutes": otp.REAUTH_MAX_AGE // 60,
         "idle_minutes": getattr(settings, "SESSION_IDLE_TIMEOUT_STAFF", 0) // 60,
         "session_hours": settings.SESSION_COOKIE_AGE // 3600,
+        "sessions": sessions.sessions_of(user), "current_key": request.session.session_key,
     })
 
 
-@sensitive_post_parameters("new_password1", "new_password2")
+@sensitive_post_parameters("old_password", "new_password1", "new_password2")
 @never_cache
 @staff_required()
-@recent_password_required
 def password_change_view(request: HttpRequest) -> HttpResponse:
-    form = SetPasswordForm(request.user, request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        user = form.save()
-        # Every other session of this login ends (Django checks the password hash); this one continues.
-        auth.update_session_auth_hash(request, user)
-        _notify(user, "Абонент: пароль изменён", "Пароль вашей учётной записи изменён.")
-        messages.success(request, "Пароль изменён. Сеансы на других устройствах завершены.")
-        return redirect("security:profile")
+    """The current password (counted by axes like a login) and the new one twice."""
+    form = StaffPasswordChangeForm(request, request.POST or None)
+    if request.method == "POST":
+        valid = form.is_valid()
+        if getattr(request, "axes_locked_out", False):
+            return _locked_out(request)
+        if valid:
+            user = form.save()
+            # Every other session of this login ends (Django checks the password hash); this one continues.
+            auth.update_session_auth_hash(request, user)
+            otp.mark_recent_auth(request)
+            _notify(user, "Абонент: пароль изменён", "Пароль вашей учётной записи изменён.")
+            messages.success(request, "Пароль изменён. Сеансы на других устройствах завершены.")
+            return redirect("security:profile")
     return render(request, "core/otp/password_change.html", {"form": form})
+
+
+@require_POST
+@staff_required()
+@recent_password_required
+def sessions_end_others_view(request: HttpRequest) -> HttpResponse:
+    ended = sessions.end_sessions(request.user, keep=request.session.session_key)
+    messages.success(request, f"Другие сеансы завершены: {ended}." if ended else "Других сеансов нет.")
+    return redirect("security:profile")
 
 
 @require_POST
@@ -274,4 +289,20 @@ def staff_second_factor_reset_view(request: HttpRequest, pk: int) -> HttpRespons
             "приложение-аутентификатор заново.")
     messages.success(request, f"Второй фактор сотрудника {target} сброшен: при следующем входе он настроит "
                               "приложение заново.")
+    return redirect("security:staff")
+
+
+@require_POST
+@staff_required(RESET_PERMISSION)
+@recent_password_required
+def staff_sessions_end_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Logs a staff member out everywhere (a lost laptop, a dismissal in progress). Audited."""
+    from auditlog.models import LogEntry
+
+    target = get_object_or_404(get_user_model(), pk=pk, kind="staff")
+    ended = sessions.end_sessions(target, keep=request.session.session_key if target.pk == request.user.pk else None)
+    LogEntry.objects.log_create(target, force_log=True, action=LogEntry.Action.UPDATE, actor=request.user,
+                                changes={"сеансы": [str(ended), "завершены"]},
+                                additional_data={"sessions_ended_by": request.user.get_username()})
+    messages.success(request, f"Сеансы сотрудника {target} завершены: {ended}.")
     return redirect("security:staff")

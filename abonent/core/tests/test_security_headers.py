@@ -17,6 +17,7 @@ def test_a_staff_page_carries_the_security_headers_and_no_store(client, operator
     csp = response["Content-Security-Policy"]
     nonce = re.search(r"'nonce-([^']+)'", csp).group(1)
     assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp and "script-src 'self'" in csp
+    assert "object-src 'none'" in csp and "base-uri 'none'" in csp
     assert nonce not in client.get(reverse("customers:list"))["Content-Security-Policy"]  # fresh per response
     assert response["Permissions-Policy"].startswith("accelerometer=()")
     assert "camera=()" in response["Permissions-Policy"] and "microphone=()" in response["Permissions-Policy"]
@@ -123,3 +124,21 @@ def test_the_middleware_is_installed_in_order():
                            "abonent.core.middleware.SessionTimeoutMiddleware"),
                           ("django_htmx.middleware.HtmxMiddleware", "abonent.core.otp.StaffOTPMiddleware")]:
         assert chain.index(before) < chain.index(after)
+
+
+def test_messages_live_in_the_session_not_in_a_cookie_of_their_own(client, operator):
+    """The only cookies are the session's and CSRF's (both __Host- with HTTPS)."""
+    client.force_login(operator)
+    response = client.post(reverse("logout"), follow=False)
+    assert "messages" not in response.cookies
+    from django.conf import settings
+
+    assert settings.MESSAGE_STORAGE == "django.contrib.messages.storage.session.SessionStorage"
+
+
+def test_demo_data_is_refused_on_an_install_that_does_not_allow_it(settings):
+    from django.core.management import CommandError, call_command
+
+    settings.ALLOW_DEMO_DATA = False
+    with pytest.raises(CommandError, match="Демонстрационные данные запрещены"):
+        call_command("seed_demo")

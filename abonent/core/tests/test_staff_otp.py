@@ -269,3 +269,10 @@ def test_backup_codes_are_kept_only_as_django_otp_tokens(enrolled):
     operator, _, codes = enrolled
     assert StaticDevice.objects.get(user=operator).confirmed
     assert sorted(codes) == sorted(StaticToken.objects.values_list("token", flat=True))
+
+
+def test_demo_staff_share_one_demo_app_key(operator, supervisor):
+    secret = otp.seed_demo_second_factor([operator, supervisor])
+    assert secret == otp.seed_demo_second_factor([operator, supervisor])  # idempotent
+    devices = TOTPDevice.objects.filter(user__in=[operator, supervisor], confirmed=True)
+    assert devices.count() == 2 and {otp.secret_of(d) for d in devices} == {secret}

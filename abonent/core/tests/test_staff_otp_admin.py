@@ -43,18 +43,29 @@ def test_the_security_page_shows_the_state(client, operator):
     assert "Приложение-аутентификатор настроено" in page and 'id="codes-left">0<' in page
 
 
-def test_a_password_change_asks_for_the_password_again_after_ten_minutes(client, operator):
+def test_a_password_change_needs_the_current_password(client, operator):
     full_login(client, operator)
     url = reverse("security:password_change")
     with time_machine.travel(STALE, tick=False):
-        response = client.get(url)
-        assert response.status_code == 302 and response["Location"] == f"{REAUTH}?next=%2Fsecurity%2Fpassword%2F"
-        wrong = client.post(REAUTH, {"password": "wrong", "next": url})
-        assert "Неверный пароль." in wrong.content.decode()
-        key_before = client.session.session_key
-        assert client.post(REAUTH, {"password": "pass", "next": url})["Location"] == url
-        assert client.session.session_key != key_before
-        assert client.get(url).status_code == 200
+        page = client.get(url)
+        assert page.status_code == 200 and 'name="old_password"' in page.content.decode()
+        wrong = client.post(url, {"old_password": "wrong", "new_password1": "Зимний-вечер-2026",
+                                  "new_password2": "Зимний-вечер-2026"})
+        assert wrong.status_code == 200
+        assert "Ваш старый пароль введен неправильно" in wrong.content.decode()
+    operator.refresh_from_db()
+    assert operator.check_password("pass")
+
+
+def test_wrong_current_passwords_at_the_change_lock_out(client, operator, settings):
+    settings.AXES_FAILURE_LIMIT = 2
+    full_login(client, operator)
+    data = {"old_password": "wrong", "new_password1": "Зимний-вечер-2026", "new_password2": "Зимний-вечер-2026"}
+    with time_machine.travel(NOW + dt.timedelta(minutes=1), tick=False):
+        client.post(reverse("security:password_change"), data)
+        locked = client.post(reverse("security:password_change"), data)
+        assert locked.status_code == 429
+        assert "_auth_user_id" not in client.session
 
 
 def test_a_password_change_ends_the_other_sessions_and_keeps_this_one(client, operator):
@@ -65,8 +76,8 @@ def test_a_password_change_ends_the_other_sessions_and_keeps_this_one(client, op
     full_login(client, operator)
     with time_machine.travel(NOW + dt.timedelta(minutes=1), tick=False):
         assert elsewhere.get(reverse("core:home")).status_code == 200
-        response = client.post(reverse("security:password_change"),
-                               {"new_password1": "Зимний-вечер-2026", "new_password2": "Зимний-вечер-2026"})
+        response = client.post(reverse("security:password_change"), {
+            "old_password": "pass", "new_password1": "Зимний-вечер-2026", "new_password2": "Зимний-вечер-2026"})
         assert response.status_code == 302 and response["Location"] == reverse("security:profile")
         assert client.get(reverse("core:home")).status_code == 200
         gone = elsewhere.get(reverse("core:home"))
@@ -79,8 +90,8 @@ def test_a_password_change_ends_the_other_sessions_and_keeps_this_one(client, op
 def test_a_weak_new_password_is_refused_in_russian(client, operator):
     full_login(client, operator)
     with time_machine.travel(NOW + dt.timedelta(minutes=1), tick=False):
-        response = client.post(reverse("security:password_change"), {"new_password1": "12345678",
-                                                                      "new_password2": "12345678"})
+        response = client.post(reverse("security:password_change"), {
+            "old_password": "pass", "new_password1": "12345678", "new_password2": "12345678"})
     assert response.status_code == 200
     assert "Введённый пароль слишком широко распространён." in response.content.decode()
 
@@ -204,3 +215,12 @@ def test_a_portal_login_is_not_reset_here(client, it_admin, organisation):
     full_login(client, it_admin)
     with time_machine.travel(NOW + dt.timedelta(minutes=1), tick=False):
         assert client.post(reverse("security:staff_reset", args=[customer.pk])).status_code == 404
+
+
+def test_the_it_admins_tile_counts_staff_without_an_app(it_admin, operator, executor, supervisor):
+    confirmed_device(it_admin)
+    confirmed_device(operator)
+    [tile] = otp.tiles(it_admin)
+    assert (tile.count, tile.title, tile.url, tile.tone) == (
+        2, "сотрудника без второго фактора", reverse("security:staff"), "warn")
+    assert otp.tiles(operator) == []
