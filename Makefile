@@ -24,7 +24,7 @@ run: db
 	@echo
 	@echo "Открывайте http://127.0.0.1:8000/ — вход сотрудников по логинам выше, пароль demo."
 	@echo
-	ALLOW_DEMO_DATA=true $(VENV)/bin/honcho start
+	ALLOW_DEMO_DATA=true STAFF_OTP_REQUIRED=false $(VENV)/bin/honcho start
 
 test: install
 	$(VENV)/bin/pytest -n 2 --dist loadfile

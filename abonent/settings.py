@@ -181,6 +181,7 @@ AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_MINUTES", "15")) / 60
 # Portal logins lock by username + address so a stranger cannot lock a real person out (portal/auth/lockout.py).
 AXES_LOCKOUT_PARAMETERS = "abonent.portal.auth.lockout.lockout_parameters"
 AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "abonent.core.http.client_ip"  # the same address as the rate limits see
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 

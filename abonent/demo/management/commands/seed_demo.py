@@ -12,6 +12,7 @@ from abonent.demo import portal as demo_portal
 from abonent.demo import site as demo_site
 from abonent.demo.customers import seed_customers
 from abonent.demo.organisation import seed_organisation
+from abonent.core.otp import seed_demo_second_factor
 from abonent.demo.staff import DEMO_PASSWORD, STAFF, seed_staff
 
 
@@ -27,7 +28,8 @@ class Command(BaseCommand):
         with transaction.atomic():
             seed_organisation()
             demo_site.seed()
-            seed_staff()
+            staff = seed_staff()
+            otp_secret = seed_demo_second_factor(staff)
             count = seed_customers()
             demo_billing.seed()
             appeal_count = demo_appeals.seed()
@@ -41,6 +43,8 @@ class Command(BaseCommand):
         self.stdout.write(f"Логины сотрудников (пароль у всех «{DEMO_PASSWORD}»):")
         for login, last, first, middle, position, *_ in STAFF:
             self.stdout.write(f"  {login:<11} {last} {first} {middle} — {position}")
+        self.stdout.write(f"Второй фактор сотрудников: ключ {otp_secret} в приложении-аутентификаторе "
+                          "(make run запускает демо без обязательного второго фактора: STAFF_OTP_REQUIRED=false)")
         self.stdout.write("API: токен demo-reception-token (пользователь reception), "
                           "документация /api/docs")
         self.stdout.write("АТС (call-центр): токен вебхука demo-pbx-token, внутренние номера 101 (callcenter), "
