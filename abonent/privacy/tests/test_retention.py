@@ -359,3 +359,15 @@ def test_the_daily_task_runs_the_job(operator, time_machine):
     act = RetentionRun.objects.get()
     assert result.return_value == {"act": act.pk, "counts": {"appeal_attachments": 1}}
     assert act.trigger == "schedule"
+
+
+def test_the_demo_hook_holds_the_first_claim_once(organisation):
+    from abonent.demo.staff import seed_staff
+    from abonent.privacy import demo
+
+    seed_staff()
+    claim = register(kind="claim", subject="Претензия по счёту")
+    first = demo.seed()
+    assert demo.seed() == first
+    assert (first.object_id, first.placed_by.username) == (claim.pk, "audit_head")
+    assert LegalHold.objects.count() == 1
