@@ -64,7 +64,11 @@ def test_portal_login_cannot_enter_the_back_office(client, organisation):
 
 
 def test_staff_login_lands_on_the_russian_home_page(client, operator):
-    response = client.post(reverse("login"), {"username": "operator", "password": "pass"}, follow=True)
+    from abonent.core.testing.otp import code_for, confirmed_device
+
+    device = confirmed_device(operator)
+    client.post(reverse("login"), {"username": "operator", "password": "pass"})
+    response = client.post(reverse("security:otp_verify"), {"code": code_for(device)}, follow=True)
     assert response.status_code == 200
     page = response.content.decode()
     assert "Рабочий стол" in page
