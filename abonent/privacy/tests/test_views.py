@@ -201,3 +201,17 @@ def test_a_portal_login_downloads_only_its_own_data(client, portal_login, organi
     assert mine.number in data and theirs.number not in data and "boris@example.ru" not in data
     record = SubjectExport.objects.get()
     assert (record.via, record.requested_by, record.subject_ref) == ("portal", portal_login, f"user:{portal_login.pk}")
+
+
+def test_a_second_portal_export_within_two_minutes_is_refused_politely(client, portal_login, time_machine):
+    client = recently_authenticated(client, portal_login)
+    time_machine.move_to(datetime.datetime(2026, 12, 1, 10, 0, tzinfo=datetime.UTC), tick=False)
+    client = recently_authenticated(client, portal_login)
+    assert client.post("/privacy/my/")["Content-Type"] == "application/zip"
+    again = client.post("/privacy/my/", follow=True)
+    assert "Повторить выгрузку можно через две минуты" in again.content.decode()
+    assert SubjectExport.objects.count() == 1
+    time_machine.move_to(datetime.datetime(2026, 12, 1, 10, 3, tzinfo=datetime.UTC), tick=False)
+    client = recently_authenticated(client, portal_login)
+    assert client.post("/privacy/my/")["Content-Type"] == "application/zip"
+    assert SubjectExport.objects.count() == 2
