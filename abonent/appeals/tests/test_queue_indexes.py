@@ -1,6 +1,7 @@
-"""The partial indexes of migration 0004 (PostgreSQL): their predicate is the open statuses, and the work
-queues' queries can use them (the plans are checked with sequential scans off: a test table is too small for
-the planner to prefer an index on its own)."""
+"""The indexes of migrations 0004 (PostgreSQL: partial indexes over open appeals; their predicate is the open
+statuses, and the work queues' queries can use them; the plans are checked with sequential scans off, since a
+test table is too small for the planner to prefer an index on its own) and 0005 (the reply date, both
+databases)."""
 
 import importlib
 import re
@@ -39,3 +40,14 @@ def test_queue_queries_use_the_open_indexes(operator, executor):
     counts = Appeal.objects.open().order_by().values("department_id", "executor_id", "due_at")
     # The tab counts read open appeals only (at scale: an index-only scan of appeal_open_by_due).
     assert "using appeal_open_" in plan(counts)
+
+
+@pytest.mark.django_db
+def test_the_reports_have_an_index_on_the_reply_date():
+    with connection.cursor() as cursor:
+        assert "appeal_answered" in connection.introspection.get_constraints(cursor, "appeals_appeal")
+    answered = Appeal.objects.filter(answered_at__gte="2026-01-01").order_by().values("answered_at")
+    if connection.vendor == "postgresql":
+        assert "appeal_answered" in plan(answered)
+    else:
+        assert "appeal_answered" in answered.explain()
