@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from abonent.core.otp import seed_demo_second_factor
 from abonent.demo import api_tokens
 from abonent.demo import appeals as demo_appeals
 from abonent.demo import billing as demo_billing
@@ -12,7 +13,6 @@ from abonent.demo import portal as demo_portal
 from abonent.demo import site as demo_site
 from abonent.demo.customers import seed_customers
 from abonent.demo.organisation import seed_organisation
-from abonent.core.otp import seed_demo_second_factor
 from abonent.demo.staff import DEMO_PASSWORD, STAFF, seed_staff
 
 
