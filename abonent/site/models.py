@@ -3,6 +3,8 @@ the record of each appeal sent through the web reception with the visitor's cons
 
 import datetime
 import re
+import uuid
+from pathlib import PurePath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -152,7 +154,12 @@ class DocumentTemplate(TimeStampedModel):
 
 
 def _template_path(instance: "DocumentTemplateVersion", filename: str) -> str:
-    return f"site/templates/{timezone.localdate():%Y}/{filename}"
+    """A storage name made by the server (ASVS 5.3.2): the uploader's name never reaches the path; visitors get
+    `download_name`, made from the title. Only an allowed extension is kept, lower-cased."""
+    suffix = PurePath(filename).suffix.lower()
+    if suffix.lstrip(".") not in TEMPLATE_EXTENSIONS:
+        suffix = ""
+    return f"site/templates/{timezone.localdate():%Y}/{uuid.uuid4().hex}{suffix}"
 
 
 class DocumentTemplateVersion(models.Model):

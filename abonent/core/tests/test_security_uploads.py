@@ -167,8 +167,6 @@ def test_billing_import_judges_a_file_by_its_content_not_its_name(importer):
 # --- Document templates on the public site (uploaded by content editors in the admin) ---------------------
 
 
-@pytest.mark.xfail(reason="gap (docs/security.md, V5): the template file keeps the uploader's name in its path; "
-                          "the fix is one line in abonent/site/models.py:_template_path", strict=True)
 def test_a_document_template_is_stored_under_a_server_side_name(organisation):
     import datetime
 
@@ -178,5 +176,14 @@ def test_a_document_template_is_stored_under_a_server_side_name(organisation):
 
     template = DocumentTemplate.objects.create(title="Заявление")
     version = DocumentTemplateVersion(template=template, version="1", valid_from=datetime.date(2026, 1, 1))
-    version.file.save("заявление директора.docx", ContentFile(b"PK\x03\x04" + b"\x00" * 30), save=True)
-    assert "заявление" not in version.file.name
+    version.file.save("../Заявление директора.DOCX", ContentFile(b"PK\x03\x04" + b"\x00" * 30), save=True)
+    assert re.fullmatch(r"site/templates/\d{4}/[0-9a-f]{32}\.docx", version.file.name)
+    # Visitors still get a readable name: the template's title and edition, not the storage name.
+    assert version.download_name == "Заявление (ред. 1).docx"
+
+
+def test_a_document_template_with_a_foreign_extension_gets_no_extension_in_storage():
+    from abonent.site.models import _template_path
+
+    assert re.fullmatch(r"site/templates/\d{4}/[0-9a-f]{32}", _template_path(None, "evil.php"))
+    assert re.fullmatch(r"site/templates/\d{4}/[0-9a-f]{32}\.pdf", _template_path(None, "Бланк.Pdf"))
