@@ -2,6 +2,7 @@ import re
 
 import pytest
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 
 from abonent.feedback.models import Invitation, Question, Questionnaire, Response
@@ -171,6 +172,26 @@ def test_public_poll_one_answer_per_visitor_and_published_results(client, head):
     assert 'value="100.0"' in text and "NPS: <b>+100,0</b>" in text
     listing = client.get(reverse("feedback:polls")).content.decode()
     assert questionnaire.title in listing
+
+
+def test_under_https_the_poll_cookie_is_host_prefixed_secure_and_the_only_one_read(client, head, settings):
+    settings.HTTPS = True
+    questionnaire = full(head, public=True, published=True)
+    url = reverse("feedback:poll", args=[questionnaire.slug])
+    first = client.get(url)
+    cookie = first.cookies[f"__Host-{VISITOR_COOKIE}"]
+    assert VISITOR_COOKIE not in first.cookies
+    assert cookie["secure"] is True and cookie["httponly"] is True and cookie["samesite"] == "Lax"
+    assert cookie["path"] == "/" and cookie["domain"] == ""
+    assert "Спасибо за ответы!" in post_answers(client, url, questionnaire, nps=9).content.decode()
+    assert "Ответ уже получен" in client.get(url).content.decode()
+    # The same signed value under the unprefixed name (settable over plain HTTP) is not read.
+    other = Client()
+    other.cookies[VISITOR_COOKIE] = cookie.value
+    answer_page = other.get(url)
+    assert "Ответ уже получен" not in answer_page.content.decode()
+    assert f"__Host-{VISITOR_COOKIE}" in answer_page.cookies
+    assert Response.objects.count() == 1
 
 
 def test_poll_results_are_hidden_unless_published(client, head):

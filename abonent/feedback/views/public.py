@@ -101,9 +101,16 @@ def invitation_answer(request: HttpRequest, token: str) -> HttpResponse:
 # --- internet polls ---
 
 
+def visitor_cookie_name() -> str:
+    """Under HTTPS the cookie is `__Host-`-prefixed like the session's (ASVS 3.3.3): only this host over HTTPS
+    may set it. Only this one name is read, so a cookie planted over plain HTTP never counts."""
+    return f"__Host-{VISITOR_COOKIE}" if getattr(settings, "HTTPS", False) else VISITOR_COOKIE
+
+
 def _visitor_id(request: HttpRequest) -> tuple[str, bool]:
     """The visitor's random id from the signed cookie, or a new one (True when it must be set)."""
-    value = request.get_signed_cookie(VISITOR_COOKIE, default=None, salt=VISITOR_SALT, max_age=VISITOR_MAX_AGE)
+    value = request.get_signed_cookie(visitor_cookie_name(), default=None, salt=VISITOR_SALT,
+                                      max_age=VISITOR_MAX_AGE)
     if value:
         return value, False
     return secrets.token_urlsafe(18), True
@@ -111,8 +118,8 @@ def _visitor_id(request: HttpRequest) -> tuple[str, bool]:
 
 def _with_cookie(response: HttpResponse, visitor_id: str, new: bool) -> HttpResponse:
     if new:
-        response.set_signed_cookie(VISITOR_COOKIE, visitor_id, salt=VISITOR_SALT, max_age=VISITOR_MAX_AGE,
-                                   httponly=True, samesite="Lax", secure=getattr(settings, "HTTPS", False))
+        response.set_signed_cookie(visitor_cookie_name(), visitor_id, salt=VISITOR_SALT, max_age=VISITOR_MAX_AGE,
+                                   path="/", httponly=True, samesite="Lax", secure=getattr(settings, "HTTPS", False))
     return response
 
 
