@@ -22,24 +22,34 @@ def _phone(value: str) -> str:
                                     "например 8 (913) 123-45-67.") from None
 
 
-class PersonalDataForm(forms.Form):
+class NameForm(forms.Form):
+    """The person's name; the profile changes it without asking for the password."""
+
     last_name = forms.CharField(label="Фамилия", max_length=150)
     first_name = forms.CharField(label="Имя", max_length=150)
     middle_name = forms.CharField(label="Отчество", max_length=150, required=False, help_text="Если есть.")
-    phone = forms.CharField(label="Телефон", max_length=32)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["last_name"].widget.attrs["autocomplete"] = "family-name"
         self.fields["first_name"].widget.attrs["autocomplete"] = "given-name"
         self.fields["middle_name"].widget.attrs["autocomplete"] = "additional-name"
+
+
+class PhoneForm(forms.Form):
+    """The contact phone; in the profile it changes only after the password was entered again."""
+
+    phone = forms.CharField(label="Телефон", max_length=32)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         self.fields["phone"].widget.attrs.update({"autocomplete": "tel", "inputmode": "tel"})
 
     def clean_phone(self) -> str:
         return _phone(self.cleaned_data["phone"])
 
 
-class SignUpForm(PersonalDataForm):
+class SignUpForm(NameForm, PhoneForm):
     """Sign-up of a person acting for a business customer."""
 
     field_order = ["email", "last_name", "first_name", "middle_name", "phone", "password1", "password2", "consent"]

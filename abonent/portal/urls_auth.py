@@ -33,6 +33,7 @@ urlpatterns = [
     path("profile/confirm-password/", profile.reauth_view, name="reauth"),
     path("profile/password/", profile.password_change_view, name="password_change"),
     path("profile/email/", profile.email_change_view, name="email_change"),
+    path("profile/phone/", profile.phone_change_view, name="phone_change"),
     path("profile/email/<str:token>/", profile.email_change_confirm_view, name="email_change_confirm"),
     path("profile/two-factor/", profile.totp_setup_view, name="totp_setup"),
     path("profile/two-factor/codes/", profile.totp_backup_codes_view, name="totp_backup_codes"),

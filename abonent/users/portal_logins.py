@@ -165,10 +165,18 @@ def confirm_email_change(*, token: str) -> tuple[User, str]:
 
 
 @transaction.atomic
-def update_personal_data(*, user: User, last_name: str, first_name: str, middle_name: str, phone: str) -> User:
+def update_name(*, user: User, last_name: str, first_name: str, middle_name: str) -> User:
     user.last_name, user.first_name, user.middle_name = last_name, first_name, middle_name
+    user.save(update_fields=["last_name", "first_name", "middle_name"])
+    return user
+
+
+@transaction.atomic
+def change_phone(*, user: User, phone: str) -> User:
+    """The login's contact phone. The view asks for the password first (like e-mail and password changes);
+    the change is in the audit log with the User model's other changes."""
     user.phone = normalize_phone(phone)
-    user.save(update_fields=["last_name", "first_name", "middle_name", "phone"])
+    user.save(update_fields=["phone"])
     return user
 
 

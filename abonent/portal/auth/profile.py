@@ -1,5 +1,6 @@
-"""The login's profile: personal data, and security — password, e-mail, the second factor (TOTP with
-backup codes). Changing the e-mail, the password or the second factor asks for the password again first."""
+"""The login's profile: personal data, and security — password, e-mail, phone, the second factor (TOTP with
+backup codes). Changing the e-mail, the phone, the password or the second factor asks for the password again
+first."""
 
 import base64
 from urllib.parse import quote, urlencode
@@ -30,8 +31,9 @@ from abonent.portal.decorators import customer_required
 from abonent.portal.forms_auth import (
     CodeForm,
     EmailChangeForm,
+    NameForm,
     PasswordForm,
-    PersonalDataForm,
+    PhoneForm,
     PortalSetPasswordForm,
 )
 from abonent.users import portal_logins
@@ -42,14 +44,12 @@ BACKUP_CODES_KEY = "portal_backup_codes"
 @customer_required
 def profile_view(request: HttpRequest) -> HttpResponse:
     user = request.user
-    form = PersonalDataForm(request.POST or None, initial={
-        "last_name": user.last_name, "first_name": user.first_name, "middle_name": user.middle_name,
-        "phone": user.phone_display})
+    form = NameForm(request.POST or None, initial={
+        "last_name": user.last_name, "first_name": user.first_name, "middle_name": user.middle_name})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        portal_logins.update_personal_data(user=user, last_name=data["last_name"].strip(),
-                                           first_name=data["first_name"].strip(),
-                                           middle_name=data["middle_name"].strip(), phone=data["phone"])
+        portal_logins.update_name(user=user, last_name=data["last_name"].strip(),
+                                  first_name=data["first_name"].strip(), middle_name=data["middle_name"].strip())
         messages.success(request, "Личные данные сохранены.")
         return redirect("portal:profile")
     record_access(user, "профиль личного кабинета: личные данные")
@@ -117,6 +117,21 @@ def email_change_view(request: HttpRequest) -> HttpResponse:
                                       "изменится, когда вы откроете ссылку.")
             return redirect("portal:profile")
     return render(request, "portal/auth/email_change.html", {"form": form})
+
+
+@customer_required
+@recent_password_required
+@never_cache
+def phone_change_view(request: HttpRequest) -> HttpResponse:
+    """The contact phone, like the e-mail, changes only with a fresh password: a session left open elsewhere
+    must not redirect the supplier's calls about the customer's accounts."""
+    user = request.user
+    form = PhoneForm(request.POST or None, initial={"phone": user.phone_display})
+    if request.method == "POST" and form.is_valid():
+        portal_logins.change_phone(user=user, phone=form.cleaned_data["phone"])
+        messages.success(request, "Телефон сохранён.")
+        return redirect("portal:profile")
+    return render(request, "portal/auth/phone_change.html", {"form": form})
 
 
 @never_cache

@@ -6,6 +6,7 @@ import re
 
 import pytest
 import time_machine
+from auditlog.models import LogEntry
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.core import mail
@@ -252,16 +253,43 @@ def test_a_forged_email_change_link_changes_nothing(client):
     assert user.email == "director@example.ru"
 
 
-def test_profile_edits_personal_data(logged_in):
+def test_profile_edits_the_name_without_the_password_and_leaves_the_phone_alone(logged_in):
     client, user = logged_in
+    phone = user.phone
     page = client.get(reverse("portal:profile")).content.decode()
     assert "director@example.ru" in page and "Второй фактор" in page
+    assert 'name="phone"' not in page and reverse("portal:phone_change") in page
 
     response = client.post(reverse("portal:profile"), {"last_name": "Сидоров", "first_name": "Пётр",
                                                        "middle_name": "", "phone": "+7 913 000-00-01"})
     assert response.status_code == 302
     user.refresh_from_db()
-    assert (user.last_name, user.first_name, user.middle_name, user.phone) == ("Сидоров", "Пётр", "", "+79130000001")
+    assert (user.last_name, user.first_name, user.middle_name, user.phone) == ("Сидоров", "Пётр", "", phone)
+
+
+def test_changing_the_phone_asks_for_the_password_first_and_is_audited(logged_in):
+    client, user = logged_in
+    phone = user.phone
+    url = reverse("portal:phone_change")
+
+    refused = client.post(url, {"phone": "+7 913 000-00-01"})
+    assert refused.status_code == 302
+    assert refused["Location"] == f"{reverse('portal:reauth')}?next=%2Fportal%2Fprofile%2F"
+    assert client.get(url)["Location"] == f"{reverse('portal:reauth')}?next=%2Fportal%2Fprofile%2Fphone%2F"
+    user.refresh_from_db()
+    assert user.phone == phone
+    assert not LogEntry.objects.get_for_object(user).filter(changes_text__contains="phone").exists()
+
+    assert client.post(reverse("portal:reauth"), {"password": PASSWORD, "next": url})["Location"] == url
+    wrong = client.post(url, {"phone": "12345"})
+    assert "Телефон указан неверно" in wrong.content.decode()
+    changed = client.post(url, {"phone": "8 (913) 000-00-01"})
+    assert changed.status_code == 302 and changed["Location"] == reverse("portal:profile")
+    user.refresh_from_db()
+    assert user.phone == "+79130000001"
+    entry = LogEntry.objects.get_for_object(user).get(action=LogEntry.Action.UPDATE)
+    assert entry.actor == user
+    assert entry.changes_dict == {"phone": [phone, "+79130000001"]}
 
 
 def test_consents_are_readable_but_not_editable_in_the_admin(admin_client, client, organisation):
