@@ -6,11 +6,14 @@ import logging
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
+from abonent.core.http import client_ip
+
 log = logging.getLogger("abonent.auth")
 
 
 def _address(request) -> str:
-    return request.META.get("REMOTE_ADDR", "") if request is not None else ""
+    # Behind nginx REMOTE_ADDR is the proxy; the same address the rate limits and axes see.
+    return (client_ip(request) or "") if request is not None else ""
 
 
 def _path(request) -> str:
