@@ -59,6 +59,13 @@ def is_working_day(day: dt.date) -> bool:
     return _is_working(day, CalendarDay.objects.filter(date=day).first())
 
 
+def working_days_in(first: dt.date, last: dt.date) -> dict[dt.date, bool]:
+    """Whether each day from `first` to `last` (inclusive) is a working day: one range query for them all."""
+    calendar = _Calendar(start=first, span_days=(last - first).days)
+    return {first + dt.timedelta(days=n): calendar.is_working(first + dt.timedelta(days=n))
+            for n in range((last - first).days + 1)}
+
+
 def next_working_day(day: dt.date) -> dt.date:
     """The first working day strictly after `day`."""
     return add_working_days(day, 1)

@@ -14,6 +14,7 @@ from abonent.calendar.services import (
     deadline_from,
     is_working_day,
     next_working_day,
+    working_days_in,
 )
 from abonent.calendar.tests.conftest import BARNAUL, local
 
@@ -28,6 +29,13 @@ def test_new_year_2026():
     assert is_working_day(D(2026, 1, 12))
     assert not is_working_day(D(2026, 12, 31))
     assert not is_working_day(D(2025, 12, 31))
+
+
+def test_working_days_of_a_range_in_one_query(django_assert_num_queries):
+    with django_assert_num_queries(1):
+        flags = working_days_in(D(2025, 12, 25), D(2026, 3, 20))
+    assert len(flags) == 86
+    assert all(flags[day] == is_working_day(day) for day in flags)
 
 
 def test_working_saturdays():
