@@ -1,9 +1,10 @@
 """The REST API: /api/openapi.json (OpenAPI 3.1), /api/docs, and the routers of each context."""
 
 from ninja import NinjaAPI
+from ninja.openapi.schema import OpenAPISchema
 from ninja.renderers import JSONRenderer
 
-from abonent.api.auth import TokenAuth
+from abonent.api.auth import TokenAuth, with_rate_limit_responses
 from abonent.api.docs import SelfHostedSwagger
 from abonent.api.errors import install_handlers
 from abonent.api.routers.appeals import router as appeals_router
@@ -17,7 +18,15 @@ class RussianJSONRenderer(JSONRenderer):
     json_dumps_params = {"ensure_ascii": False}
 
 
-api = NinjaAPI(
+class AbonentAPI(NinjaAPI):
+    """The 429 comes from the token check, not from an operation, so Ninja cannot see it: it is added to the
+    schema of every operation that takes a token (the way django-ninja's maintainer suggests extending it)."""
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: dict | None = None) -> OpenAPISchema:
+        return with_rate_limit_responses(super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params))
+
+
+api = AbonentAPI(
     title="Абонент — API",
     version="1.0.0",
     description=(

@@ -3,12 +3,12 @@ import re
 import pytest
 
 OPERATIONS = {
-    ("post", "/api/appeals"): {200, 201, 400, 401, 403, 409, 422},
-    ("post", "/api/billing/imports"): {200, 201, 400, 401, 403, 422},
-    ("get", "/api/appeals"): {200, 400, 401, 403, 422},
-    ("get", "/api/appeals/{number}"): {200, 401, 403, 404, 422},
-    ("get", "/api/appeals/{number}/events"): {200, 401, 403, 404, 422},
-    ("post", "/api/appeals/{number}/messages"): {200, 201, 400, 401, 403, 404, 409, 422},
+    ("post", "/api/appeals"): {200, 201, 400, 401, 403, 409, 422, 429},
+    ("post", "/api/billing/imports"): {200, 201, 400, 401, 403, 422, 429},
+    ("get", "/api/appeals"): {200, 400, 401, 403, 422, 429},
+    ("get", "/api/appeals/{number}"): {200, 401, 403, 404, 422, 429},
+    ("get", "/api/appeals/{number}/events"): {200, 401, 403, 404, 422, 429},
+    ("post", "/api/appeals/{number}/messages"): {200, 201, 400, 401, 403, 404, 409, 422, 429},
 }
 
 
@@ -58,6 +58,22 @@ def test_every_operation_declares_its_errors(schema):
                 elif code.startswith("4"):
                     assert ref == "#/components/schemas/Error"
                     assert re.search("[а-я]", response["description"])
+
+
+def test_the_served_schema_declares_429_with_retry_after_as_the_api_sends_it(schema, client, operator, settings):
+    for methods in schema["paths"].values():
+        for op in methods.values():
+            headers = op["responses"]["429"]["headers"]
+            assert headers == {"Retry-After": {"description": "Через сколько секунд повторить запрос.",
+                                               "schema": {"type": "integer", "minimum": 1}}}
+    from abonent.api.auth import issue_token
+
+    settings.API_RATE_LIMIT = "1/h"
+    auth = {"Authorization": f"Bearer {issue_token(operator, 'Шлюз')}"}
+    assert client.get("/api/appeals", headers=auth).status_code == 200
+    refused = client.get("/api/appeals", headers=auth)
+    assert refused.status_code == 429 and 1 <= int(refused["Retry-After"]) <= 3600
+    assert set(refused.json()) == {"detail", "field"}
 
 
 def test_writes_declare_the_location_header(schema):

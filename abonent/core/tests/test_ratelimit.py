@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
-from abonent.api.auth import issue_token, with_rate_limit_responses
+from abonent.api.auth import issue_token
 from abonent.core import ratelimit
 from abonent.core.ratelimit import Rate
 
@@ -227,7 +227,7 @@ def test_a_valid_token_does_not_count_as_a_wrong_one(client, operator, settings)
 def test_the_schema_declares_429_with_retry_after_on_every_operation_with_a_token():
     from abonent.api.urls import api
 
-    schema = with_rate_limit_responses(api.get_openapi_schema())
+    schema = api.get_openapi_schema()  # abonent.api.urls applies with_rate_limit_responses itself
     operations = [op for path in schema["paths"].values() for op in path.values()]
     assert operations and all(op["security"] for op in operations)
     for operation in operations:
