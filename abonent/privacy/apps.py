@@ -14,10 +14,12 @@ class PrivacyConfig(AppConfig):
         from auditlog.registry import auditlog
 
         from abonent.core import dashboard as home
+        from abonent.core.reseed import reseed_after_flush
         from abonent.privacy import dashboard, permissions
         from abonent.privacy import models as m
 
         home.register(dashboard.tiles)
+        reseed_after_flush(self, migration="0002_default_retention_periods", model="privacy.RetentionPolicy")
         # Policy rows and holds are evidence of how long data is kept: every change is audited.
         auditlog.register(m.RetentionPolicy)
         auditlog.register(m.LegalHold)
