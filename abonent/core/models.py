@@ -55,3 +55,19 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: {self.beat_at:%d.%m.%Y %H:%M}"
+
+
+class RateCounter(models.Model):
+    """A rate limit's request counter for one client and one fixed window (abonent.core.ratelimit), kept here
+    when the shared cache is the database: counted up in one statement, gone after its window."""
+
+    key = models.CharField("ключ", max_length=150, primary_key=True)
+    count = models.PositiveIntegerField("запросов")
+    expires_at = models.DateTimeField("действует до", db_index=True)
+
+    class Meta:
+        verbose_name = "счётчик запросов"
+        verbose_name_plural = "счётчики запросов"
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"

@@ -10,8 +10,15 @@ The limits on the portal's and the feedback pages are applied by `RateLimitMiddl
 (abonent.site.services.check_not_spam) and has no rule here; the API counts per token in abonent.api.auth.
 A window is fixed (aligned to the clock), so a client may make up to twice the limit around a window's
 edge; for the abuse these limits are against (mass sign-ups, mail bombing through password reset, vote
-stuffing, runaway integrations) that is enough, and it needs one counter per client and window."""
+stuffing, runaway integrations) that is enough, and it needs one counter per client and window.
 
+Where the counters live: in the shared cache, counted up by its own atomic add/incr (Redis, memory) — except
+when that cache is the database. Its generic incr() reads the value and writes it back (lost counts when two
+requests of one client race), and with add() and the timeout fix it cost 16 queries and 2 commits per request,
+half of an API registration's. There a counter is a row of its own table (abonent.core.models.RateCounter)
+counted up in one INSERT … ON CONFLICT DO UPDATE … RETURNING, atomic on SQLite and PostgreSQL alike."""
+
+import datetime
 import hashlib
 import logging
 import re
@@ -22,10 +29,13 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.base import BaseCache
+from django.core.cache.backends.db import DatabaseCache
+from django.db import connections, router
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from abonent.core import http
+from abonent.core.models import RateCounter
 
 log = logging.getLogger("abonent.security")
 
@@ -74,7 +84,9 @@ def hit(scope: str, ident: str, rate: Rate, *, now: float | None = None) -> Verd
     window, remaining = _window(rate, now)
     key = _key(scope, ident, window)
     cache = caches["default"]
-    if cache.add(key, 1, timeout=remaining + 1):
+    if isinstance(cache, DatabaseCache):
+        count = _count_in_table(key, now=now, expires=now + remaining + 1)
+    elif cache.add(key, 1, timeout=remaining + 1):
         count = 1
     else:
         try:
@@ -83,7 +95,7 @@ def hit(scope: str, ident: str, rate: Rate, *, now: float | None = None) -> Verd
             cache.add(key, 1, timeout=remaining + 1)
             count = 1
         if type(cache).incr is BaseCache.incr:
-            # The generic incr (the database cache's) writes the value back with the default timeout.
+            # A generic incr (e.g. the file cache's) writes the value back with the default timeout.
             cache.touch(key, remaining + 1)
     return Verdict(allowed=count <= rate.count, count=count, retry_after=remaining)
 
@@ -92,8 +104,39 @@ def peek(scope: str, ident: str, rate: Rate, *, now: float | None = None) -> Ver
     """Whether `ident` is already over `rate` in this window, without counting a request."""
     now = time.time() if now is None else now
     window, remaining = _window(rate, now)
-    count = caches["default"].get(_key(scope, ident, window)) or 0
+    key = _key(scope, ident, window)
+    if isinstance(caches["default"], DatabaseCache):
+        count = (RateCounter.objects.filter(key=key, expires_at__gt=_moment(now))
+                 .values_list("count", flat=True).first() or 0)
+    else:
+        count = caches["default"].get(key) or 0
     return Verdict(allowed=count < rate.count, count=count, retry_after=remaining)
+
+
+def _moment(timestamp: float) -> datetime.datetime:
+    return datetime.datetime.fromtimestamp(int(timestamp), tz=datetime.UTC)
+
+
+def _count_in_table(key: str, *, now: float, expires: float) -> int:
+    """The counter after this request, in one statement. A row left from a window that has ended (a key can
+    only come back if a rate's period changed) starts again from one. The first request of a window also
+    deletes the ended windows' rows: once a window per client, through the index on the expiry."""
+    alias = router.db_for_write(RateCounter)
+    connection = connections[alias]
+    ops = connection.ops
+    table, key_column, count, expires_at = (ops.quote_name(name) for name in (
+        RateCounter._meta.db_table, "key", "count", "expires_at"))
+    sql = (f"INSERT INTO {table} ({key_column}, {count}, {expires_at}) VALUES (%s, 1, %s) "  # noqa: S608 - names
+           f"ON CONFLICT ({key_column}) DO UPDATE SET "  # are quoted, values bound
+           f"{count} = CASE WHEN {table}.{expires_at} > %s THEN {table}.{count} + 1 ELSE 1 END, "
+           f"{expires_at} = excluded.{expires_at} RETURNING {count}")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [key, ops.adapt_datetimefield_value(_moment(expires)),
+                             ops.adapt_datetimefield_value(_moment(now))])
+        value = cursor.fetchone()[0]
+    if value == 1:
+        RateCounter.objects.using(alias).filter(expires_at__lte=_moment(now)).delete()
+    return value
 
 
 def client_ip(request: HttpRequest) -> str:
