@@ -28,8 +28,8 @@ PROVIDER_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,56}$")
 
 
 class ProviderError(Exception):
-    """A call to the provider failed. `transient`: no answer, 5xx or 429; the result is unknown and the same
-    request (with the same idempotency key) may be repeated later. Otherwise the provider refused it."""
+    """A call to the provider failed. `transient`: no answer, a redirect, 5xx or 429; the result is unknown and
+    the same request (with the same idempotency key) may be repeated later. Otherwise the provider refused it."""
 
     def __init__(self, message: str, *, status: int | None = None, transient: bool = True):
         super().__init__(message)
@@ -55,12 +55,20 @@ def _request(method: str, path: str, *, json: dict | None = None, headers: dict 
     config = _config()
     url = config["API_URL"].rstrip("/") + path
     try:
+        # Never follow a redirect (ASVS 15.3.2): the API lives at a fixed URL, and a redirect would take the
+        # shop's credentials and the payment's data somewhere else.
         response = requests.request(method, url, json=json, headers=headers, timeout=TIMEOUT,
-                                    auth=(config["SHOP_ID"], config["SECRET_KEY"]))
+                                    auth=(config["SHOP_ID"], config["SECRET_KEY"]), allow_redirects=False)
     except requests.Timeout:
         raise ProviderError("платёжный сервис не ответил вовремя") from None
     except requests.RequestException as error:
         raise ProviderError(f"платёжный сервис недоступен: {error.__class__.__name__}") from None
+    if 300 <= response.status_code < 400:
+        # Not the API's answer: whether the request did anything is unknown, as with a 5xx.
+        location = response.headers.get("Location", "")[:200]
+        raise ProviderError(f"платёжный сервис ответил перенаправлением {response.status_code} на «{location}»; "
+                            "перенаправления не выполняются, проверьте адрес API (PAYMENTS_API_URL)",
+                            status=response.status_code)
     if response.status_code >= 500 or response.status_code == 429:
         raise ProviderError(f"платёжный сервис ответил ошибкой {response.status_code}", status=response.status_code)
     try:

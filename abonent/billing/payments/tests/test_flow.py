@@ -14,6 +14,7 @@ from abonent.billing.models import Payment
 from abonent.billing.payments import provider, services, tasks
 from abonent.billing.payments.models import OnlinePayment
 from abonent.billing.payments.tests.conftest import body_of, deliver
+from abonent.core.testing.redirects import redirecting_server
 
 pytestmark = pytest.mark.django_db
 Status = OnlinePayment.Status
@@ -242,6 +243,21 @@ def test_provider_unreachable(account, payer, settings):
     with pytest.raises(services.PaymentUnavailable):
         start(account, payer)
     assert OnlinePayment.objects.get().last_error.startswith("платёжный сервис недоступен")
+
+
+def test_a_redirect_of_the_provider_is_not_followed_and_the_payment_waits(account, payer, settings, caplog):
+    landing = {"id": "2f0c1a7e-000f-5000-8000-18db351245c7", "status": "pending", "paid": False,
+               "amount": {"value": "1234.56", "currency": "RUB"}}
+    with redirecting_server(landing) as server:
+        settings.PAYMENTS = {**settings.PAYMENTS, "API_URL": f"{server.url}/v3"}
+        with pytest.raises(services.PaymentUnavailable, match="не отвечает"):
+            start(account, payer)
+    assert server.paths == ["/v3/payments"] and not server.landed  # the credentials went nowhere else
+    payment = OnlinePayment.objects.get()
+    assert (payment.status, payment.provider_id) == (Status.PENDING, None)
+    assert payment.last_error == ("платёжный сервис ответил перенаправлением 302 на «/landed/v3/payments»; "
+                                  "перенаправления не выполняются, проверьте адрес API (PAYMENTS_API_URL)")
+    assert any(payment.last_error in r.getMessage() for r in caplog.records)
 
 
 def test_provider_timeout_is_transient(fake, account, payer, monkeypatch):

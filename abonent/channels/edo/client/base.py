@@ -13,7 +13,7 @@ TIMEOUT = 20  # seconds per HTTP call
 
 class EdoError(Exception):
     """An operator call failed. Permanent: retrying the same request will not help (bad credentials,
-    no such counterparty, refused); otherwise (network, 5xx, 429) the caller retries later."""
+    no such counterparty, refused); otherwise (network, a redirect, 5xx, 429) the caller retries later."""
 
     def __init__(self, message: str, *, permanent: bool = False):
         super().__init__(message)
@@ -82,7 +82,10 @@ class EdoClient(Protocol):
 
 
 class HttpSession:
-    """requests with our timeout, turning transport failures and 5xx/429 into a transient EdoError."""
+    """requests with our timeout, turning transport failures, redirects and 5xx/429 into a transient EdoError.
+
+    Redirects are never followed (ASVS 15.3.2): the operator's API answers at its fixed URLs, and a redirect
+    would carry our session token or credentials wherever it points."""
 
     def __init__(self, base_url: str):
         self.base_url = base_url.rstrip("/")
@@ -91,9 +94,13 @@ class HttpSession:
     def call(self, method: str, path: str, **kwargs) -> requests.Response:
         url = path if path.startswith("http") else f"{self.base_url}{path}"
         try:
-            response = self.http.request(method, url, timeout=TIMEOUT, **kwargs)
+            response = self.http.request(method, url, timeout=TIMEOUT, allow_redirects=False, **kwargs)
         except requests.RequestException as error:
             raise EdoError(f"нет связи с оператором ЭДО: {type(error).__name__}") from error
+        if response.is_redirect or 300 <= response.status_code < 400:
+            location = response.headers.get("Location", "")[:200]
+            raise EdoError(f"оператор ЭДО ответил перенаправлением {response.status_code} на «{location}»; "
+                           "перенаправления не выполняются, проверьте адрес API в настройках ящика")
         if response.status_code >= 500 or response.status_code == 429:
             raise EdoError(f"оператор ЭДО ответил {response.status_code}")
         return response

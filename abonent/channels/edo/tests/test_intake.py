@@ -7,6 +7,7 @@ from abonent.appeals.models import Appeal
 from abonent.channels.edo import inbound
 from abonent.channels.edo.models import EdoBox, EdoIncoming
 from abonent.channels.edo.tasks import poll_edo_boxes
+from abonent.core.testing.redirects import redirecting_server
 from abonent.customers.tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
@@ -99,6 +100,17 @@ def test_server_error_keeps_the_cursor_and_the_next_poll_registers_once(edo, box
     assert inbound.poll_box(box.pk).registered == 1
     box.refresh_from_db()
     assert (Appeal.objects.count(), box.last_error) == (1, "")
+
+
+def test_a_redirect_of_the_operator_is_not_followed_and_shown_on_the_box(edo, box):
+    with redirecting_server({"Token": "x"}) as server:
+        EdoBox.objects.filter(pk=box.pk).update(base_url=server.url)
+        failed = inbound.poll_box(box.pk)
+    assert len(server.paths) == 1 and not server.landed  # the login and password went nowhere else
+    message = (f"оператор ЭДО ответил перенаправлением 302 на «/landed{server.paths[0]}»; перенаправления не "
+               "выполняются, проверьте адрес API в настройках ящика")
+    box.refresh_from_db()
+    assert (failed.registered, failed.error, box.last_error, box.cursor) == (0, message, message, "")
 
 
 def test_cursor_does_not_move_when_registration_fails(edo, box, monkeypatch):
