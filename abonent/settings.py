@@ -20,18 +20,35 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def env_secret(name: str) -> str | None:
+    """A secret from the variable NAME, or from the file named by NAME_FILE (systemd credentials, a vault
+    agent), or None when neither is set."""
+    if value := os.environ.get(name):
+        return value
+    if path := os.environ.get(f"{name}_FILE"):
+        return Path(path).read_text().strip()
+    return None
+
+
 def _secret_key() -> str:
-    """SECRET_KEY from the environment, a file, or one generated once for this installation under var/."""
-    if key := os.environ.get("SECRET_KEY"):
-        return key
+    """SECRET_KEY from the environment, a file, or one generated once for this installation (into
+    SECRET_KEY_FILE when it names a file not yet there, else under var/)."""
     key_file = Path(os.environ.get("SECRET_KEY_FILE", VAR_DIR / "secret_key"))
-    if not key_file.exists():
+    if not os.environ.get("SECRET_KEY") and not key_file.exists():
         key_file.write_text(secrets.token_urlsafe(50))
         key_file.chmod(0o600)
-    return key_file.read_text().strip()
+    return env_secret("SECRET_KEY") or key_file.read_text().strip()
+
+
+def _secret_key_fallbacks() -> list[str]:
+    """Former keys still accepted for signatures during a planned rotation of SECRET_KEY (sessions and links in
+    letters already sent stay valid): SECRET_KEY_FALLBACKS (separated by commas or spaces) or
+    SECRET_KEY_FALLBACKS_FILE (one key a line). Remove a key once its sessions and links have expired."""
+    return (env_secret("SECRET_KEY_FALLBACKS") or "").replace(",", " ").split()
 
 
 SECRET_KEY = _secret_key()
+SECRET_KEY_FALLBACKS = _secret_key_fallbacks()
 DEBUG = env_bool("DEBUG")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 # The address customers reach the system at, for links in e-mails sent by background tasks (no request there).
