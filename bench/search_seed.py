@@ -1,12 +1,15 @@
 """Fill a scratch database with synthetic appeals and time the appeals search on it.
 
-PostgreSQL (load first, then build the search indexes over the loaded rows, as an upgrade would):
-    createdb -h 127.0.0.1 -U postgres abonent_search_bench
-    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/abonent_search_bench
-    .venv/bin/python manage.py migrate --no-input && .venv/bin/python manage.py migrate appeals 0001
-    .venv/bin/python bench/search_seed.py seed --appeals 1000000
-    PGOPTIONS="-c maintenance_work_mem=1GB" .venv/bin/python manage.py migrate appeals
+PostgreSQL: bench/prepare.py (what `make bench` runs) migrates, drops the secondary indexes of the appeals
+tables, calls `seed` here and `report_monthly.py enrich`, then builds the indexes once over the loaded rows,
+as an upgrade would; the search triggers stay on, so each appeal's search document is computed on load:
+    createdb -h 127.0.0.1 -U postgres abonent_bench
+    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/abonent_bench
+    .venv/bin/python bench/prepare.py --appeals 1000000
     .venv/bin/python bench/search_seed.py measure --explain
+Not `migrate appeals 0001` before the load, as this recipe once said: seven apps' migrations depend on the
+later appeals migrations, so it unapplies them too (dropping their tables), and their post_migrate handlers
+then fail on the missing tables.
 
 SQLite:
     export ABONENT_VAR_DIR=/tmp/search_bench_sqlite
