@@ -47,7 +47,7 @@ def applies(f: ReportFilter) -> bool:
 def levels(f: ReportFilter) -> dict | None:
     """The call centre's figures of the period. Those of a period over for a day (late PBX events are in by
     then) are kept in the cache for an hour: every monthly report and the sales head's tile compare with
-    the month before, and service_levels reads every call of the period."""
+    the month before, and service_levels scans every call of the period four times (once per grouping)."""
     if not applies(f):
         return None
     if f.period.end + SETTLED_AFTER > timezone.now():
