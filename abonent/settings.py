@@ -20,6 +20,17 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def env_pairs(name: str) -> dict[str, str]:
+    """`a=1,b=2` → {"a": "1", "b": "2"}; an item without `=` is a mistake and stops the start."""
+    pairs = {}
+    for item in env_list(name, ""):
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise ValueError(f"{name}: expected name=value items separated by commas, got {item!r}")
+        pairs[key.strip()] = value.strip()
+    return pairs
+
+
 def env_secret(name: str) -> str | None:
     """A secret from the variable NAME, or from the file named by NAME_FILE (systemd credentials, a vault
     agent), or None when neither is set."""
@@ -318,7 +329,8 @@ SESSION_IDLE_TIMEOUT_PORTAL = int(os.environ.get("SESSION_IDLE_MINUTES_PORTAL", 
 # Staff logins need the TOTP second factor (abonent.core.otp); off only for a demo without phones.
 STAFF_OTP_REQUIRED = env_bool("STAFF_OTP_REQUIRED", True)
 # Rate limits (abonent.core.ratelimit.RULES names → "count/period"); the API per token and wrong tokens per address.
-RATE_LIMITS: dict[str, str] = {}
+# From the environment as `portal_signup=20/h,feedback_poll=50/10m` ("*" for every rule not named).
+RATE_LIMITS: dict[str, str] = env_pairs("RATE_LIMITS")
 API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600/m")
 API_INVALID_TOKEN_LIMIT = os.environ.get("API_INVALID_TOKEN_LIMIT", "20/5m")
 HTTPS = env_bool("HTTPS")

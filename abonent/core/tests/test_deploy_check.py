@@ -2,6 +2,7 @@
 and refuses the embedded default's mail-to-files outside development."""
 
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -80,3 +81,41 @@ def test_the_production_settings_read_the_fallbacks_file_and_the_deploy_check_ju
     assert "SECRET_KEY_FALLBACKS[1]" in done.stderr and "security.W025" in done.stderr
     keys.write_text(f"{secrets.token_urlsafe(64)}\n{secrets.token_urlsafe(64)}\n")
     assert check_deploy(SECRET_KEY_FALLBACKS_FILE=str(keys)).returncode == 0
+
+
+def test_rate_limits_come_from_the_environment_as_name_rate_pairs(monkeypatch):
+    from abonent.settings import env_pairs
+
+    monkeypatch.setenv("RATE_LIMITS", "portal_signup=20/h, *=100/m")
+    assert env_pairs("RATE_LIMITS") == {"portal_signup": "20/h", "*": "100/m"}
+    monkeypatch.setenv("RATE_LIMITS", "portal_signup")
+    with pytest.raises(ValueError, match="name=value"):
+        env_pairs("RATE_LIMITS")
+
+
+# --- The operator's documentation keeps up with the settings ------------------------------------------------
+
+
+def _documented() -> str:
+    return (settings.BASE_DIR / "README.md").read_text() + (settings.BASE_DIR / "docs/deployment.md").read_text()
+
+
+def test_every_variable_the_settings_read_is_documented():
+    source = (settings.BASE_DIR / "abonent/settings.py").read_text()
+    readers = r"(?:os\.environ\.get\(|os\.environ\[|env_bool\(|env_list\(|env_pairs\(|env_secret\()"
+    names = set(re.findall(readers + r'"([A-Z0-9_]+)"', source))
+    names |= {f"{name}_FILE" for name in re.findall(r'env_secret\("([A-Z0-9_]+)"', source)}
+    assert {"SECRET_KEY_FALLBACKS_FILE", "STAFF_OTP_REQUIRED", "API_RATE_LIMIT", "LOG_FORMAT"} <= names
+    documented = _documented()
+    assert sorted(name for name in names if f"`{name}`" not in documented) == []
+
+
+def test_the_nginx_example_pins_tls_hides_its_version_and_refuses_the_api_over_plain_http():
+    nginx = re.search(r"```nginx\n(.*?)```", (settings.BASE_DIR / "docs/deployment.md").read_text(), re.S).group(1)
+    https, plain = nginx.split("server {")[1:3]
+    assert "ssl_protocols TLSv1.2 TLSv1.3;" in https and "server_tokens off;" in https
+    ciphers = re.search(r"ssl_ciphers ([^;]+);", https).group(1).split(":")
+    assert ciphers and all(c.startswith("ECDHE-") and ("GCM" in c or "CHACHA20" in c) for c in ciphers)
+    assert "listen 80;" in plain and "server_tokens off;" in plain
+    assert "location /api/ { return 403; }" in plain
+    assert "location / { return 301 https://$host$request_uri; }" in plain
