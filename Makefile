@@ -13,6 +13,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 install: $(STAMP)
+	@scripts/system-packages
 
 db: install
 	$(PY) manage.py migrate --no-input
