@@ -1,7 +1,10 @@
-"""Russian wording helpers: plural forms, money and dates as Russian readers expect them."""
+"""Russian wording helpers: plural forms, money and dates as Russian readers expect them; and text from outside
+cleaned of control characters before it is stored."""
 
 import datetime
+import re
 from decimal import Decimal
+from typing import Any
 
 MONTHS_GENITIVE = ["января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября",
                    "октября", "ноября", "декабря"]
@@ -38,3 +41,25 @@ def money(amount: Decimal) -> str:
         groups.insert(0, whole[-3:])
         whole = whole[:-3]
     return f"{sign}{'\u00a0'.join(groups)},{frac}\u00a0₽"
+
+
+# C0 controls and DEL, except tab and line breaks. PostgreSQL stores no NUL in text or jsonb (SQLite does, so a
+# value that passes the tests there stops an intake on PostgreSQL), and no reader can see the others.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def strip_control(text: str) -> str:
+    """Text from outside (a mail header, an operator's answer) without control characters other than tab and
+    line breaks."""
+    return _CONTROL.sub("", text)
+
+
+def strip_control_deep(value: Any) -> Any:
+    """strip_control over every string of a JSON value, keys included; other values as they are."""
+    if isinstance(value, str):
+        return strip_control(value)
+    if isinstance(value, dict):
+        return {strip_control_deep(key): strip_control_deep(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [strip_control_deep(item) for item in value]
+    return value

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, DataError, transaction
 from django.db import connection as db_connection
 from django.db.models import F, Q
 from django.utils import timezone
@@ -35,6 +35,7 @@ from abonent.channels.email.models import InboundEmail, MailboxConnection, Outgo
 from abonent.channels.email.outbox import mark_bounced
 from abonent.channels.email.parsing import ParsedMail, UnreadableMail, parse
 from abonent.channels.email.sender import SOURCE_PREFIX
+from abonent.core.text import strip_control
 from abonent.customers.models import BillingAccount, ContactPerson, Contract, Customer
 
 log = logging.getLogger(__name__)
@@ -192,21 +193,29 @@ def process(record: InboundEmail) -> str:
     record.message_id, record.subject = mail.message_id[:998], mail.subject[:300]
     record.sender = f"{mail.from_name} <{mail.from_address}>".strip()[:300]
     key = source_key(mail, raw)
-    if mail.auto_reason:
-        with transaction.atomic():
-            if mail.bounced_message_ids:
-                mark_bounced(message_ids=mail.bounced_message_ids, reason=mail.text[:500] or mail.auto_reason)
-            return _finish(record, S.IGNORED, detail=mail.auto_reason, key=key)
     try:
         with transaction.atomic():
+            if mail.auto_reason:
+                if mail.bounced_message_ids:
+                    mark_bounced(message_ids=mail.bounced_message_ids, reason=mail.text[:500] or mail.auto_reason)
+                return _finish(record, S.IGNORED, detail=mail.auto_reason, key=key)
             status, appeal = _register_or_thread(mail, raw, key)
             return _finish(record, status, appeal=appeal, key=key)
     except AppealError as error:
         return _finish(record, S.QUARANTINED, detail=error.message, key=key)
+    except DataError as error:
+        # A value the database refuses (PostgreSQL: a NUL character, a value longer than its column) must not
+        # stop the mailbox at this message on every poll. Not every DatabaseError: a deadlock or a lost
+        # connection is not the message's fault, and the next poll takes it again.
+        log.exception("e-mail %s could not be stored", record.pk)
+        return _finish(record, S.QUARANTINED, key=key, detail=(
+            f"Письмо не удалось сохранить ({type(error).__name__}: {str(error)[:300]}); "
+            "зарегистрируйте его вручную по исходному письму."))
 
 
 def _finish(record: InboundEmail, status: str, *, detail: str = "", appeal: Appeal | None = None, key: str) -> str:
-    record.status, record.detail, record.appeal, record.source_key = status, detail, appeal, key
+    # The detail may quote the message (a parser's error): no NUL for PostgreSQL.
+    record.status, record.detail, record.appeal, record.source_key = status, strip_control(detail), appeal, key
     record.processed_at = timezone.now()
     # Not the raw bytes again: only what processing found out.
     record.save(update_fields=["status", "detail", "appeal", "source_key", "processed_at", "message_id", "subject",

@@ -16,11 +16,12 @@ from html.parser import HTMLParser
 
 from charset_normalizer import from_bytes
 
+from abonent.core.text import strip_control
+
 RUSSIAN_ENCODINGS = ["utf_8", "cp1251", "koi8_r", "cp866"]
 AUTO_PRECEDENCE = {"bulk", "junk", "auto_reply"}
 DAEMON_LOCAL_PARTS = {"mailer-daemon", "postmaster"}
 _MSGID = re.compile(r"<[^<>\s]+>")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class UnreadableMail(Exception):
@@ -84,7 +85,7 @@ def _read(msg: Message) -> ParsedMail:
     mail.auto_reason = _auto_reason(msg, mail.from_address)
     texts: list[str] = []
     _collect(msg, mail, texts, top=True)
-    mail.text = _CONTROL.sub("", "\n\n".join(t.strip() for t in texts if t.strip()).replace("\r\n", "\n")).strip()
+    mail.text = strip_control("\n\n".join(t.strip() for t in texts if t.strip()).replace("\r\n", "\n")).strip()
     if mail.auto_reason and msg.get_content_type() == "multipart/report":
         mail.bounced_message_ids = _bounced_ids(msg)
     return mail
@@ -102,7 +103,8 @@ def _header(msg: Message, name: str) -> str:
         text = next((str(v) for k, v in msg.raw_items() if k.lower() == name.lower()), text)
     if "=?" in text:
         text = _decode_words(text)
-    return _unsurrogate(text)
+    # Control characters, raw or in an encoded word, would reach the database (PostgreSQL refuses NUL).
+    return strip_control(_unsurrogate(text))
 
 
 def _decode_words(text: str) -> str:
@@ -166,10 +168,10 @@ def _bounced_ids(msg: Message) -> list[str]:
         if ctype == "message/rfc822":
             inner = part.get_payload()
             if isinstance(inner, list) and inner:
-                ids += _MSGID.findall(str(inner[0].get("Message-ID", "")))
+                ids += _MSGID.findall(strip_control(str(inner[0].get("Message-ID", ""))))
         elif ctype == "text/rfc822-headers":
             headers = HeaderParser().parsestr(decode_bytes(part.get_payload(decode=True) or b"", None))
-            ids += _MSGID.findall(str(headers.get("Message-ID", "")))
+            ids += _MSGID.findall(strip_control(str(headers.get("Message-ID", ""))))
     return list(dict.fromkeys(ids))
 
 
@@ -209,7 +211,7 @@ def _filename(part: Message) -> str:
     name = str(name)
     if "=?" in name:
         name = _decode_words(name)
-    return _unsurrogate(name).strip()
+    return strip_control(_unsurrogate(name)).strip()
 
 
 _EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "application/pdf": "pdf",
@@ -262,7 +264,7 @@ def _add_file(part: Message, mail: ParsedMail, name: str) -> None:
     if not content:
         return
     ctype = part.get_content_type()
-    content_id = str(part.get("Content-ID", "")).strip().strip("<>")
+    content_id = strip_control(str(part.get("Content-ID", ""))).strip().strip("<>")
     if not name:
         ext = _EXTENSIONS.get(ctype, "bin")
         name = f"{'изображение' if ctype.startswith('image/') else 'вложение'}-{len(mail.files) + 1}.{ext}"

@@ -4,9 +4,11 @@ customer's own addresses, loop protection, refused attachments, quarantine."""
 import itertools
 
 import pytest
+from django.db import DataError
 
 from abonent.appeals.models import Appeal, AppealEvent, AppealMessage, Attachment
 from abonent.appeals.tests.factories import register
+from abonent.channels.email import inbound
 from abonent.channels.email.inbound import process
 from abonent.channels.email.models import InboundEmail, MailboxConnection, OutgoingEmail
 from abonent.channels.email.tests.conftest import fixture_bytes
@@ -107,6 +109,33 @@ def test_unreadable_message_goes_to_quarantine_with_its_bytes(receive):
     record = receive(raw)
     assert (record.status, record.appeal, bytes(record.raw)) == (S.QUARANTINED, None, raw)
     assert record.detail == "В письме не найдено ни отправителя, ни текста, ни вложений."
+    assert not Appeal.objects.exists()
+
+
+def test_nul_characters_in_headers_and_file_names_are_stripped(receive):
+    raw = (b"From: =?utf-8?B?0JrQvtC3\x00?= <kozlov@zavod.ru>\r\nSubject: =?utf-8?Q?=D0=92=00=D0=BE?=\x00\r\n"
+           b"Message-ID: <nul\x00-1@zavod.ru>\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+           b"--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + "Текст\x00 письма".encode() + b"\r\n"
+           b"--b\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename=\"a\x00.pdf\"\r\n\r\n"
+           b"%PDF-1.4\r\n--b--\r\n")
+    record = receive(raw)
+    appeal = record.appeal
+    assert (record.status, record.message_id, record.subject) == (S.REGISTERED, "<nul-1@zavod.ru>", "Во")
+    assert (appeal.sender_name, appeal.subject, appeal.text) == ("Коз", "Во", "Текст письма")
+    assert appeal.source_key == "email:<nul-1@zavod.ru>"
+    assert list(appeal.attachments.values_list("original_name", flat=True)) == ["a.pdf"]
+
+
+def test_a_value_the_database_refuses_quarantines_the_message(receive, monkeypatch):
+    def refused(**kwargs):
+        raise DataError("value too long for type character varying(300)")
+
+    monkeypatch.setattr(inbound, "register_appeal", refused)
+    raw = fixture_bytes("cp1251_8bit.eml")
+    record = receive(raw)
+    assert (record.status, record.appeal, bytes(record.raw)) == (S.QUARANTINED, None, raw)
+    assert record.detail == ("Письмо не удалось сохранить (DataError: value too long for type character "
+                             "varying(300)); зарегистрируйте его вручную по исходному письму.")
     assert not Appeal.objects.exists()
 
 
