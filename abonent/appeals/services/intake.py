@@ -10,12 +10,12 @@ from django.utils import timezone
 from abonent.appeals import search
 from abonent.appeals.errors import AppealError
 from abonent.appeals.files import IncomingFile, check_file
-from abonent.appeals.models import Appeal, AppealEvent, Attachment, Kind, UrgencyCategory
+from abonent.appeals.models import Appeal, AppealEvent, Attachment, Kind, RoutingRule, UrgencyCategory
 from abonent.appeals.services import deadlines, numbering, routing
 from abonent.appeals.services.attachments import store_file
 from abonent.appeals.services.events import record_event
 from abonent.customers.models import BillingAccount, Customer
-from abonent.organisation.models import Channel, Topic
+from abonent.organisation.models import Channel, Department, Topic
 
 
 def default_reply_channel(draft: "AppealDraft") -> str:
@@ -95,9 +95,10 @@ def register_appeal(*, draft: AppealDraft, registered_by=None, source_key: str |
     _validate(draft)
     checked = [check_file(f) for f in draft.files]
     _identify_customer(draft)
+    decision = _decide(draft)
     try:
         with transaction.atomic():
-            appeal = _create(draft, registered_by=registered_by, source_key=source_key)
+            appeal = _create(draft, decision, registered_by=registered_by, source_key=source_key)
             for file in checked:
                 store_file(appeal, file, role=draft.file_role, uploaded_by=registered_by)
     except IntegrityError:
@@ -108,32 +109,49 @@ def register_appeal(*, draft: AppealDraft, registered_by=None, source_key: str |
     return Registration(appeal, created=True)
 
 
-def _create(draft: AppealDraft, *, registered_by, source_key: str | None) -> Appeal:
+@dataclass(frozen=True)
+class _Decision:
+    """What registration decides from the draft and the policies before it takes a number."""
+
+    registered_at: datetime.datetime
+    department: Department
+    rule: RoutingRule | None
+    due_at: datetime.datetime
+    term: str
+
+
+def _decide(draft: AppealDraft) -> _Decision:
     now = timezone.now()
-    year = timezone.localtime(now).year
-    sequence = numbering.take_number("appeal", year)
     department, rule = routing.choose_department(
         kind=draft.kind, topic=draft.topic, channel=draft.channel, customer=draft.customer,
         text=f"{draft.subject} {draft.text}")
-    reply_channel = draft.reply_channel or default_reply_channel(draft)
+    return _Decision(registered_at=now, department=department, rule=rule,
+                     due_at=deadlines.due_at(registered_at=now, kind=draft.kind, urgency=draft.urgency),
+                     term=deadlines.term_text(kind=draft.kind, urgency=draft.urgency))
+
+
+def _create(draft: AppealDraft, decision: _Decision, *, registered_by, source_key: str | None) -> Appeal:
+    # The number comes last before the appeal's row: from here to the commit every other registration waits.
+    now = decision.registered_at
+    year = timezone.localtime(now).year
+    sequence = numbering.take_number("appeal", year)
     appeal = Appeal.objects.create(
         number=numbering.registration_number(year, sequence), year=year, sequence=sequence,
-        kind=draft.kind, topic=draft.topic, channel=draft.channel, reply_channel=reply_channel,
+        kind=draft.kind, topic=draft.topic, channel=draft.channel,
+        reply_channel=draft.reply_channel or default_reply_channel(draft),
         customer=draft.customer, billing_account=draft.billing_account,
         sender_name=draft.sender_name.strip(), sender_organisation=draft.sender_organisation.strip(),
         sender_inn=draft.sender_inn.strip(), sender_email=draft.sender_email.strip(),
         sender_phone=draft.sender_phone.strip(), sender_address=draft.sender_address.strip(),
         subject=draft.subject.strip()[:300], text=draft.text, received_at=draft.received_at or now,
         registered_at=now, registered_by=registered_by, postmark_date=draft.postmark_date,
-        department=department, urgency=draft.urgency, is_conflict=draft.is_conflict,
-        due_at=deadlines.due_at(registered_at=now, kind=draft.kind, urgency=draft.urgency),
-        source_key=source_key or None,
+        department=decision.department, urgency=draft.urgency, is_conflict=draft.is_conflict,
+        due_at=decision.due_at, source_key=source_key or None,
     )
     search.index_appeal(appeal.pk)
-    record_event(appeal, AppealEvent.Kind.REGISTERED, actor=registered_by, channel=draft.channel,
-                 term=deadlines.term_text(kind=draft.kind, urgency=draft.urgency))
-    record_event(appeal, AppealEvent.Kind.ROUTED, actor=registered_by, department=department.name,
-                 rule=rule.name if rule else "")
+    record_event(appeal, AppealEvent.Kind.REGISTERED, actor=registered_by, channel=draft.channel, term=decision.term)
+    record_event(appeal, AppealEvent.Kind.ROUTED, actor=registered_by, department=decision.department.name,
+                 rule=decision.rule.name if decision.rule else "")
     if draft.is_conflict:
         record_event(appeal, AppealEvent.Kind.CONFLICT, actor=registered_by)
     return appeal

@@ -48,6 +48,32 @@ def test_a_failed_registration_does_not_use_up_a_number(operator):
     assert register(registered_by=operator).sequence == 2
 
 
+def test_a_registration_rolled_back_after_taking_its_number_gives_it_back(operator, monkeypatch):
+    register(registered_by=operator)
+
+    def storage_fails(*args, **kwargs):
+        raise OSError("Нет места на диске")
+
+    monkeypatch.setattr("abonent.appeals.services.intake.store_file", storage_fails)
+    with pytest.raises(OSError):
+        register(registered_by=operator, files=[IncomingFile("a.pdf", PDF)])
+    monkeypatch.undo()
+    assert register(registered_by=operator).sequence == 2
+    assert Appeal.objects.count() == 2
+
+
+def test_a_number_is_taken_in_one_statement_the_years_first_included(operator, django_assert_num_queries):
+    from abonent.appeals.models import Counter
+    from abonent.appeals.services.numbering import take_number
+
+    with django_assert_num_queries(1):
+        assert take_number("test", 2031) == 1
+    with django_assert_num_queries(1):
+        assert take_number("test", 2031) == 2
+    assert take_number("test", 2032) == 1
+    assert Counter.objects.get(name="test", year=2031).value == 2
+
+
 @pytest.mark.django_db(transaction=True)
 def test_parallel_registration_gives_unique_consecutive_numbers(organisation):
     results: list[str] = []
