@@ -52,12 +52,6 @@ with atheris.instrument_imports(include=["abonent"]):
 
 # (target, exception type name, text in the message or "") -> the test that documents the bug
 KNOWN = {
-    ("edo-diadoc", "KeyError", ""): "channels/edo/tests/test_fuzz_feeds.py::test_diadoc_mis_shaped_answers_*",
-    ("edo-diadoc", "TypeError", ""): "channels/edo/tests/test_fuzz_feeds.py::test_diadoc_mis_shaped_answers_*",
-    ("edo-diadoc", "AttributeError", ""): "channels/edo/tests/test_fuzz_feeds.py::test_diadoc_mis_shaped_answers_*",
-    ("edo-diadoc", "ValueError", ""): "channels/edo/tests/test_fuzz_feeds.py::test_diadoc_mis_shaped_answers_*",
-    ("edo-diadoc", "OverflowError", ""): "channels/edo/tests/test_fuzz_feeds.py::test_diadoc_mis_shaped_answers_*",
-    ("edo-diadoc", "OSError", ""): "channels/edo/tests/test_fuzz_feeds.py::test_diadoc_mis_shaped_answers_*",
     ("edo-sbis", "AttributeError", ""): "channels/edo/tests/test_fuzz_feeds.py::test_sbis_mis_shaped_answers_*",
     ("edo-sbis", "TypeError", ""): "channels/edo/tests/test_fuzz_feeds.py::test_sbis_mis_shaped_answers_*",
     ("edo-sbis", "MisShaped", ""): "channels/edo/tests/test_fuzz_feeds.py::test_sbis_mis_shaped_answers_*",

@@ -36,9 +36,59 @@ RECEIPT_TYPES = {"Receipt", "InvoiceReceipt"}
 
 
 def ticks_to_datetime(ticks: int | None) -> datetime.datetime | None:
+    """.NET ticks as Diadoc sends them; a moment no calendar holds is no moment (the appeal is dated on receipt)."""
     if not ticks:
         return None
-    return datetime.datetime.fromtimestamp((int(ticks) - TICKS_AT_UNIX_EPOCH) / 10_000_000, tz=datetime.UTC)
+    try:
+        return datetime.datetime.fromtimestamp((int(ticks) - TICKS_AT_UNIX_EPOCH) / 10_000_000, tz=datetime.UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+class MisShaped(Exception):
+    """An answer that is not of the documented shape: a field missing that is always sent, or of another type."""
+
+
+def _object(value, what: str) -> dict:
+    if not isinstance(value, dict):
+        raise MisShaped(f"{what} — не объект")
+    return value
+
+
+def _objects(data: dict, name: str) -> list[dict]:
+    value = data.get(name)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise MisShaped(f"{name} — не список")
+    return [_object(item, f"элемент {name}") for item in value]
+
+
+def _text(data: dict, name: str, *, required: bool = False) -> str:
+    value = data.get(name)
+    if value is None or value == "":
+        if required:
+            raise MisShaped(f"нет поля {name}")
+        return ""
+    if not isinstance(value, str):
+        raise MisShaped(f"поле {name} — не строка")
+    return value
+
+
+def _ticks(data: dict) -> int | None:
+    value = data.get("TimestampTicks")
+    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 30:
+        return int(value)
+    raise MisShaped("поле TimestampTicks — не число")
+
+
+def _json(response, what: str):
+    try:
+        return ensure_ok(response, f"Диадок: {what}").json()
+    except ValueError:
+        raise EdoError(f"Диадок: неожиданный ответ {what}: не JSON") from None
 
 
 class DiadocClient:
@@ -88,30 +138,41 @@ class DiadocClient:
             response = self._call("GET", "/GetOrganization", params=query)
             if response.status_code == 404:
                 raise EdoError(f"Диадок: организация не найдена ({query})", permanent=True)
-            self._organisations[key] = ensure_ok(response, "Диадок: GetOrganization").json()
+            answer = _json(response, "GetOrganization")
+            if not isinstance(answer, dict):
+                raise EdoError("Диадок: неожиданный ответ GetOrganization: не объект")
+            self._organisations[key] = answer
         return self._organisations[key]
 
     def fetch_new(self, cursor: str) -> tuple[list[IncomingItem], str]:
         params = {"boxId": self.box_id, "limit": 100}
         if cursor:
             params["afterIndexKey"] = cursor
-        events = ensure_ok(self._call("GET", "/V8/GetNewEvents", params=params), "Диадок: GetNewEvents").json()
+        events = _json(self._call("GET", "/V8/GetNewEvents", params=params), "GetNewEvents")
+        try:
+            return self._read_events(_object(events, "ответ"), cursor)
+        except MisShaped as error:
+            # The cursor stays before the event: nothing is skipped, the box shows why it does not move.
+            raise EdoError(f"Диадок: неожиданный ответ GetNewEvents: {error}") from None
+
+    def _read_events(self, events: dict, cursor: str) -> tuple[list[IncomingItem], str]:
         items, next_cursor = [], cursor
-        for event in events.get("Events") or []:
-            next_cursor = event.get("IndexKey") or next_cursor
+        for event in _objects(events, "Events"):
+            next_cursor = _text(event, "IndexKey") or next_cursor
             message = event.get("Message")
-            if not message or not self._is_incoming(message):
-                continue  # patches (receipts, signatures), our own messages, drafts
-            organisation = self.organisation(boxId=message["FromBoxId"])
-            attachments = [e for e in message.get("Entities") or [] if e.get("EntityType") == "Attachment"]
+            if not message:
+                continue  # patches (receipts, signatures)
+            if not self._is_incoming(_object(message, "Message")):
+                continue  # our own messages, drafts
+            from_box = _text(message, "FromBoxId", required=True)
+            organisation = self.organisation(boxId=from_box)
+            attachments = [e for e in _objects(message, "Entities") if _text(e, "EntityType") == "Attachment"]
             items.append(IncomingItem(
-                document_id=message["MessageId"], position=next_cursor,
-                sender=Party(inn=organisation.get("Inn", ""), kpp=organisation.get("Kpp", ""),
-                             name=message.get("FromTitle") or organisation.get("FullName", ""),
-                             box_id=message["FromBoxId"]),
-                title=", ".join(e.get("FileName", "") for e in attachments) or "Письмо",
-                received_at=ticks_to_datetime(message.get("TimestampTicks")),
-                files=tuple(_file_refs(message)), raw=event))
+                document_id=_text(message, "MessageId", required=True), position=next_cursor,
+                sender=Party(inn=_text(organisation, "Inn"), kpp=_text(organisation, "Kpp"),
+                             name=_text(message, "FromTitle") or _text(organisation, "FullName"), box_id=from_box),
+                title=", ".join(_text(e, "FileName") for e in attachments) or "Письмо",
+                received_at=ticks_to_datetime(_ticks(message)), files=tuple(_file_refs(message)), raw=event))
         return items, next_cursor
 
     def _is_incoming(self, message: dict) -> bool:
@@ -121,9 +182,12 @@ class DiadocClient:
     def download(self, item: IncomingItem) -> list[EdoFile]:
         response = self._call("GET", "/V5/GetMessage", params={
             "boxId": self.box_id, "messageId": item.document_id, "injectEntityContent": "false"})
-        message = ensure_ok(response, "Диадок: GetMessage").json()
+        try:
+            refs = _file_refs(_object(_json(response, "GetMessage"), "ответ"))
+        except MisShaped as error:
+            raise EdoError(f"Диадок: неожиданный ответ GetMessage: {error}") from None
         files = []
-        for ref in _file_refs(message):
+        for ref in refs:
             content = self._call("GET", "/V4/GetEntityContent", params={
                 "boxId": self.box_id, "messageId": item.document_id, "entityId": ref.ref})
             files.append(EdoFile(ref.name, ensure_ok(content, "Диадок: GetEntityContent").content))
@@ -167,13 +231,14 @@ class DiadocClient:
 
 
 def _file_refs(message: dict) -> list[FileRef]:
-    entities = message.get("Entities") or []
-    names = {e["EntityId"]: e.get("FileName") or f"{e['EntityId']}.bin" for e in entities
-             if e.get("EntityType") == "Attachment" and e.get("AttachmentType") not in RECEIPT_TYPES}
+    """Raises MisShaped for an answer of another shape."""
+    entities = [(e, _text(e, "EntityType"), _text(e, "EntityId", required=True)) for e in _objects(message, "Entities")]
+    names = {entity_id: _text(e, "FileName") or f"{entity_id}.bin" for e, kind, entity_id in entities
+             if kind == "Attachment" and _text(e, "AttachmentType") not in RECEIPT_TYPES}
     refs = []
-    for entity in entities:
-        if entity.get("EntityType") == "Attachment" and entity["EntityId"] in names:
-            refs.append(FileRef(names[entity["EntityId"]], entity["EntityId"]))
-        elif entity.get("EntityType") == "Signature" and entity.get("ParentEntityId") in names:
-            refs.append(FileRef(f"{names[entity['ParentEntityId']]}.sig", entity["EntityId"], is_signature=True))
+    for e, kind, entity_id in entities:
+        if kind == "Attachment" and entity_id in names:
+            refs.append(FileRef(names[entity_id], entity_id))
+        elif kind == "Signature" and (parent := _text(e, "ParentEntityId")) in names:
+            refs.append(FileRef(f"{names[parent]}.sig", entity_id, is_signature=True))
     return refs

@@ -148,12 +148,6 @@ def test_diadoc_answers_are_read_or_refused(monkeypatch, feed, organisation, mes
         assert all(isinstance(f, EdoFile) and isinstance(f.content, bytes) for f in files)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG (channels/edo/client/diadoc.py fetch_new/_file_refs): fields of the operator's answer are read with [] "
-    "and .get() on values assumed to be objects — an incoming message without FromBoxId, an entity without "
-    "EntityId or a feed that is not an object raise KeyError/AttributeError/TypeError instead of EdoError, so the "
-    "poll fails with a Python error instead of «Диадок: неожиданный ответ…» on the box. Fix: validate the shape "
-    "(or catch KeyError/TypeError/AttributeError/ValueError around the parsing) and raise EdoError."))
 @pytest.mark.parametrize("feed", [
     {"Events": [{"IndexKey": "1", "Message": {"MessageId": "m", "ToBoxId": OUR_BOX}}]},
     {"Events": [{"IndexKey": "1", "Message": {"FromBoxId": "s", "ToBoxId": OUR_BOX}}]},
@@ -169,7 +163,7 @@ def test_diadoc_answers_are_read_or_refused(monkeypatch, feed, organisation, mes
 def test_diadoc_mis_shaped_answers_are_refused_with_edo_error(monkeypatch, feed):
     answering(monkeypatch, lambda method, path, kwargs: FakeResponse(200, b"t" if "Auth" in path else (
         feed if path == "/V8/GetNewEvents" else {})))
-    with pytest.raises(EdoError):
+    with pytest.raises(EdoError, match="^Диадок: неожиданный ответ GetNewEvents: "):
         diadoc_client().fetch_new("")
 
 
