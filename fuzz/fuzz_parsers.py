@@ -52,9 +52,6 @@ with atheris.instrument_imports(include=["abonent"]):
 
 # (target, exception type name, text in the message or "") -> the test that documents the bug
 KNOWN = {
-    ("edo-sbis", "AttributeError", ""): "channels/edo/tests/test_fuzz_feeds.py::test_sbis_mis_shaped_answers_*",
-    ("edo-sbis", "TypeError", ""): "channels/edo/tests/test_fuzz_feeds.py::test_sbis_mis_shaped_answers_*",
-    ("edo-sbis", "MisShaped", ""): "channels/edo/tests/test_fuzz_feeds.py::test_sbis_mis_shaped_answers_*",
     # Any exception raised inside zipfile/zlib while formats.read opens a package or reads its members.
     ("billing", "*zipfile*", ""):
         "billing/tests/test_fuzz_importing.py::test_a_package_with_a_damaged_member_is_refused_not_crashed",

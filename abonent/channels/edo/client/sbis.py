@@ -19,6 +19,7 @@ to us; this follows what several independent open-source clients agree on (see R
 import base64
 import datetime
 import json
+import logging
 import zoneinfo
 
 from abonent.channels.edo.client.base import (
@@ -37,6 +38,39 @@ SBIS_TZ = zoneinfo.ZoneInfo("Europe/Moscow")
 PAGE_SIZE = 50
 FIRST_POLL_DAYS = 7
 HEADERS = {"Content-Type": "application/json-rpc; charset=utf-8", "Accept": "application/json"}
+log = logging.getLogger(__name__)
+
+
+class MisShaped(Exception):
+    """An answer whose objects and lists are not where the API has them."""
+
+
+def _object(value, what: str) -> dict:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise MisShaped(f"{what} — не объект")
+    return value
+
+
+def _objects(data: dict, name: str) -> list[dict]:
+    value = data.get(name)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise MisShaped(f"{name} — не список")
+    return [_object(item, f"элемент {name}") for item in value]
+
+
+def _text(data: dict, name: str) -> str:
+    """A documented string field: numbers as their digits (an INN sent as a number), null and anything else as
+    empty, so only strings reach the appeal."""
+    value = data.get(name)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return ""
 
 
 def format_datetime(value: datetime.datetime) -> str:
@@ -57,12 +91,12 @@ def party_json(inn: str, kpp: str = "") -> dict:
 
 
 def parse_party(data: dict) -> Party:
-    legal, person = data.get("СвЮЛ") or {}, data.get("СвФЛ") or {}
+    legal, person = _object(data.get("СвЮЛ"), "СвЮЛ"), _object(data.get("СвФЛ"), "СвФЛ")
     if legal:
-        return Party(inn=legal.get("ИНН", ""), kpp=legal.get("КПП", ""),
-                     name=legal.get("НазваниеПолное") or legal.get("Название", ""))
-    name = " ".join(filter(None, [person.get("Фамилия"), person.get("Имя"), person.get("Отчество")]))
-    return Party(inn=person.get("ИНН", ""), name=person.get("НазваниеПолное") or name)
+        return Party(inn=_text(legal, "ИНН"), kpp=_text(legal, "КПП"),
+                     name=_text(legal, "НазваниеПолное") or _text(legal, "Название"))
+    name = " ".join(filter(None, [_text(person, "Фамилия"), _text(person, "Имя"), _text(person, "Отчество")]))
+    return Party(inn=_text(person, "ИНН"), name=_text(person, "НазваниеПолное") or name)
 
 
 class SbisClient:
@@ -80,10 +114,15 @@ class SbisClient:
 
     @staticmethod
     def _result(response, method: str):
-        data = ensure_ok(response, f"СБИС: {method}").json()
+        try:
+            data = ensure_ok(response, f"СБИС: {method}").json()
+        except ValueError:
+            raise EdoError(f"СБИС: {method}: неожиданный ответ: не JSON") from None
+        if not isinstance(data, dict):
+            raise EdoError(f"СБИС: {method}: неожиданный ответ: не объект")
         if "error" in data:
-            error = data["error"] or {}
-            detail = error.get("details") or error.get("message") or ""
+            error = data["error"] if isinstance(data["error"], dict) else {"message": data["error"]}
+            detail = _text(error, "details") or _text(error, "message")
             raise EdoError(f"СБИС: {method}: {detail} (код {error.get('code')})", permanent=True)
         return data.get("result")
 
@@ -91,7 +130,10 @@ class SbisClient:
         params = {"Параметр": {"Логин": self.login, "Пароль": self.password}}
         response = self.session.call("POST", "/auth/service/", data=self._body("СБИС.Аутентифицировать", params),
                                      headers=HEADERS)
-        self.sid = self._result(response, "СБИС.Аутентифицировать")
+        sid = self._result(response, "СБИС.Аутентифицировать")
+        if not isinstance(sid, str) or not sid:
+            raise EdoError("СБИС: СБИС.Аутентифицировать: неожиданный ответ: нет идентификатора сессии")
+        self.sid = sid
 
     def rpc(self, method: str, params: dict):
         for attempt in (1, 2):
@@ -115,28 +157,12 @@ class SbisClient:
         else:
             start = datetime.datetime.now(tz=datetime.UTC) - datetime.timedelta(days=FIRST_POLL_DAYS)
             flt["ДатаВремяС"] = format_datetime(start)
-        result = self.rpc("СБИС.СписокИзменений", {"Фильтр": flt}) or {}
-        items, seen, next_cursor = [], set(), cursor
-        for document in result.get("Документ") or []:
-            events = document.get("Событие") or []
-            for event in events:
-                next_cursor = event.get("Идентификатор") or next_cursor
-            doc_id = document.get("Идентификатор", "")
-            if (not doc_id or doc_id in seen or document.get("Направление") != "Входящий"
-                    or document.get("Удален") == "Да"):
-                continue
-            seen.add(doc_id)
-            files: list[FileRef] = []
-            for event in events:
-                for attachment in event.get("Вложение") or []:
-                    files.extend(_file_refs(attachment))
-            sender = parse_party(document.get("Контрагент") or {})
-            title = document.get("Название") or document.get("Примечание") or (
-                f"Документ № {document.get('Номер', '')} от {document.get('Дата', '')}")
-            items.append(IncomingItem(document_id=doc_id, position=next_cursor, sender=sender, title=title,
-                                      received_at=parse_datetime(document.get("ДатаВремяСоздания", "")),
-                                      files=tuple(files), raw=document))
-        return items, next_cursor
+        result = self.rpc("СБИС.СписокИзменений", {"Фильтр": flt})
+        try:
+            return _read_documents(_object(result, "ответ"), cursor)
+        except MisShaped as error:
+            # The cursor stays before the document: nothing is skipped, the box shows why it does not move.
+            raise EdoError(f"СБИС: неожиданный ответ СБИС.СписокИзменений: {error}") from None
 
     def download(self, item: IncomingItem) -> list[EdoFile]:
         files = []
@@ -187,13 +213,43 @@ def state_to_status(name: str) -> str:
     return DeliveryStatus.SENT
 
 
+def _read_documents(result: dict, cursor: str) -> tuple[list[IncomingItem], str]:
+    """Raises MisShaped for an answer of another shape."""
+    items, seen, next_cursor = [], set(), cursor
+    for document in _objects(result, "Документ"):
+        events = _objects(document, "Событие")
+        for event in events:
+            next_cursor = _text(event, "Идентификатор") or next_cursor
+        doc_id = document.get("Идентификатор")
+        if document.get("Направление") != "Входящий" or document.get("Удален") == "Да":
+            continue
+        if not isinstance(doc_id, str) or not doc_id:
+            # Neither downloadable nor recognisable when listed again: nothing to register it by.
+            log.warning("SBIS: an incoming document without an id skipped: %r", doc_id)
+            continue
+        if doc_id in seen:
+            continue
+        seen.add(doc_id)
+        files: list[FileRef] = []
+        for event in events:
+            for attachment in _objects(event, "Вложение"):
+                files.extend(_file_refs(attachment))
+        sender = parse_party(_object(document.get("Контрагент"), "Контрагент"))
+        title = _text(document, "Название") or _text(document, "Примечание") or (
+            f"Документ № {_text(document, 'Номер')} от {_text(document, 'Дата')}")
+        items.append(IncomingItem(document_id=doc_id, position=next_cursor, sender=sender, title=title,
+                                  received_at=parse_datetime(_text(document, "ДатаВремяСоздания")),
+                                  files=tuple(files), raw=document))
+    return items, next_cursor
+
+
 def _file_refs(attachment: dict) -> list[FileRef]:
     if attachment.get("Служебный") == "Да" or attachment.get("Удален") == "Да":
         return []
-    file = attachment.get("Файл") or {}
-    name = file.get("Имя") or attachment.get("Название") or "документ"
-    refs = [FileRef(name, file.get("Ссылка", ""))]
-    for signature in attachment.get("Подпись") or []:
-        signed = signature.get("Файл") or {}
-        refs.append(FileRef(signed.get("Имя") or f"{name}.sig", signed.get("Ссылка", ""), is_signature=True))
+    file = _object(attachment.get("Файл"), "Файл")
+    name = _text(file, "Имя") or _text(attachment, "Название") or "документ"
+    refs = [FileRef(name, _text(file, "Ссылка"))]
+    for signature in _objects(attachment, "Подпись"):
+        signed = _object(signature.get("Файл"), "Файл")
+        refs.append(FileRef(_text(signed, "Имя") or f"{name}.sig", _text(signed, "Ссылка"), is_signature=True))
     return refs

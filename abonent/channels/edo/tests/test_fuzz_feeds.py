@@ -217,21 +217,31 @@ def test_sbis_answers_are_read_or_refused(monkeypatch, documents, error):
             continue
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG (channels/edo/client/sbis.py fetch_new/parse_party): values of the operator's answer are used as they "
-    "come — a number or null for a document id, an INN or a title reaches IncomingItem and then register_appeal "
-    "(None in a NOT NULL column, a bool as an id). Fix: coerce documented string fields with str() (None → "
-    "\"\"), skip a document without a string id, and raise EdoError for an answer that is not an object."))
-@pytest.mark.parametrize("document", [
-    {"Идентификатор": True, "Направление": "Входящий"},
-    {"Идентификатор": "d-1", "Направление": "Входящий", "Контрагент": {"СвЮЛ": {"ИНН": None}}},
-    {"Идентификатор": "d-2", "Направление": "Входящий", "Название": 12},
-])
-def test_sbis_mis_shaped_answers_are_refused_or_coerced(monkeypatch, document):
+def sbis_answering(monkeypatch, result) -> None:
     answering(monkeypatch, lambda method, path, kwargs: FakeResponse(200, {"jsonrpc": "2.0", "id": 0, "result": (
-        "sid" if path == "/auth/service/" else {"Документ": [document]})}))
+        "sid" if path == "/auth/service/" else result)}))
+
+
+@pytest.mark.parametrize(("document", "expected"), [
+    ({"Идентификатор": True, "Направление": "Входящий"}, []),
+    ({"Идентификатор": "d-1", "Направление": "Входящий", "Номер": 7,
+      "Контрагент": {"СвЮЛ": {"ИНН": None, "Название": "ООО"}}}, [("d-1", "Документ № 7 от ", "", "ООО")]),
+    ({"Идентификатор": "d-2", "Направление": "Входящий", "Название": 12,
+      "Контрагент": {"СвЮЛ": {"ИНН": 2224000000}}}, [("d-2", "12", "2224000000", "")]),
+])
+def test_sbis_mis_typed_values_are_coerced_and_a_document_without_an_id_skipped(monkeypatch, document, expected):
+    sbis_answering(monkeypatch, {"Документ": [document]})
     items, _ = sbis_client().fetch_new("")
-    assert all(isinstance(v, str) for item in items for v in (item.document_id, item.title, item.sender.inn))
+    assert [(i.document_id, i.title, i.sender.inn, i.sender.name) for i in items] == expected
+
+
+@pytest.mark.parametrize("result", [[], "ok", {"Документ": {"Идентификатор": "d"}}, {"Документ": ["d"]},
+                                    {"Документ": [{"Идентификатор": "d", "Направление": "Входящий",
+                                                   "Событие": [{"Вложение": "f"}]}]}])
+def test_sbis_mis_shaped_answers_are_refused_with_edo_error(monkeypatch, result):
+    sbis_answering(monkeypatch, result)
+    with pytest.raises(EdoError, match="^СБИС: неожиданный ответ СБИС.СписокИзменений: "):
+        sbis_client().fetch_new("")
 
 
 # --- the poller: generated items through the database ---
