@@ -27,6 +27,7 @@ import os
 import statistics
 import sys
 import time
+import warnings
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -36,6 +37,7 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.contrib.auth.models import Group  # noqa: E402
 from django.core.cache import cache  # noqa: E402
 from django.db import connection, reset_queries, transaction  # noqa: E402
@@ -257,6 +259,8 @@ def _line(label: str, timings: list[float], queries: int, cpu: float, sql: float
 
 def measure(args) -> None:
     logging.getLogger("weasyprint").setLevel(logging.WARNING)
+    logging.getLogger("abonent.auth").setLevel(logging.WARNING)
+    warnings.filterwarnings("ignore", message="No directory at")  # whitenoise: no collected static here
     if args.index == "answered":
         with connection.cursor() as cursor:
             cursor.execute(PROPOSED_INDEX.format(concurrently="CONCURRENTLY" if connection.vendor == "postgresql"
@@ -276,7 +280,10 @@ def measure(args) -> None:
     # which then warms the caches, as a running server would be.
     _line("monthly report: first view", *_time(lambda: monthly.build(f), 1))
     _line("monthly report: all queries, warm cache", *_time(lambda: monthly.build(f), args.repeat, cold=False))
+    page = _page(month)
+    page()  # the page's templates and static manifest loaded once, as a running server has them
     scenarios = [
+        ("monthly report: the page (view and template)", page),
         ("monthly report: all queries", lambda: monthly.build(f)),
         ("monthly report: one department", lambda: monthly.build(ReportFilter(f.period, department=sales))),
         ("monthly report: one channel (e-mail)", lambda: monthly.build(ReportFilter(f.period, channel="email"))),
@@ -293,6 +300,36 @@ def measure(args) -> None:
     _line("PDF of the monthly report (WeasyPrint)", *_time(lambda: exports.to_pdf(doc), 2))
     if args.explain:
         explain(f)
+
+
+def _page(month: dt.date):
+    """GET of the monthly report's page in-process (Django's test client: every middleware, the view, the
+    charts and the template) for a head of the reception group; no second factor and plain static files,
+    which are not what is measured."""
+    from django.test import Client, override_settings
+
+    user, created = User.objects.get_or_create(username="bench_report_head", defaults={
+        "last_name": "Руководитель", "first_name": "Бенч", "kind": User.Kind.STAFF,
+        "department": Department.objects.get(code="reception")})
+    if created:
+        user.groups.add(Group.objects.get(name=roles.RECEPTION_HEAD))
+    client = Client()
+    url = f"/reports/monthly/?month={month:%Y-%m}"
+    overrides = override_settings(
+        STAFF_OTP_REQUIRED=False, ALLOWED_HOSTS=["testserver"],
+        STORAGES={**settings.STORAGES, "staticfiles": {
+            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}})
+
+    with overrides:
+        client.force_login(user)
+
+    def get() -> None:
+        with overrides:
+            response = client.get(url, secure=True)
+        if response.status_code != 200:
+            raise RuntimeError(f"{url}: {response.status_code}")
+
+    return get
 
 
 def _has_index() -> bool:
