@@ -468,6 +468,13 @@ def script_scenarios(config: Config) -> None:
             script_row("abonent", f"monthly report over {config.size:,} appeals (all queries)", items=5,
                        seconds=5 * p50 / 1000, rss=rss, unit="report", target="< 2 s",
                        latencies_ms={"p50": p50, "p95": p95, "p99": top})
+        match = re.search(r"monthly report: the page \(view and template\)\s+p50\s+([\d.]+) ms\s+p95\s+([\d.]+) ms\s+"
+                          r"max\s+([\d.]+)", out)
+        if match:
+            p50, p95, top = (float(g) for g in match.groups())
+            script_row("abonent", "monthly report page, in-process (view, charts, template)", items=5,
+                       seconds=5 * p50 / 1000, rss=rss, unit="report", target="< 2 s",
+                       latencies_ms={"p50": p50, "p95": p95, "p99": top})
     if config.wants("billing") and (BENCH / "billing_import.py").exists():
         out, _, rss = run_script("billing import", [BENCH / "billing_import.py", "--rows", config.billing_rows],
                                  {"DATABASE_URL": f"{base}/{config.database}_billing"})
