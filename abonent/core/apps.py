@@ -7,4 +7,10 @@ class CoreConfig(AppConfig):
     verbose_name = "Общее"
 
     def ready(self) -> None:
-        from abonent.core import signals  # noqa: F401 - connects the authentication log
+        from abonent.core import (
+            dashboard,
+            otp,
+            signals,  # noqa: F401 - connects the authentication log
+        )
+
+        dashboard.register(otp.tiles)

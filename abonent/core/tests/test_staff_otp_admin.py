@@ -224,3 +224,27 @@ def test_the_it_admins_tile_counts_staff_without_an_app(it_admin, operator, exec
     assert (tile.count, tile.title, tile.url, tile.tone) == (
         2, "сотрудника без второго фактора", reverse("security:staff"), "warn")
     assert otp.tiles(operator) == []
+
+
+def test_every_staff_member_has_a_link_to_their_security_page_and_only_it_admins_to_everybodys(
+        client, it_admin, operator, supervisor, executor):
+    own, staff = reverse("security:profile"), reverse("security:staff")
+    for user in (operator, supervisor):
+        client.force_login(user)
+        page = client.get(reverse("core:home")).content.decode()
+        assert f'<a href="{own}">Безопасность входа</a>' in page
+        assert f'href="{staff}"' not in page
+    client.force_login(it_admin)
+    page = client.get(reverse("core:home")).content.decode()
+    assert f'<a href="{own}">Безопасность входа</a>' in page
+    assert f'<a href="{staff}">Второй фактор сотрудников</a>' in page
+    # The tile is on the home page too: the executor never logged in (force_login gives the others an app).
+    assert f'href="{staff}"><b>1</b> сотрудник без второго фактора</a>' in page
+
+
+def test_a_portal_page_has_no_staff_security_links(client):
+    from abonent.portal.tests.factories_auth import portal_login
+
+    client.force_login(portal_login())
+    page = client.get(reverse("portal:profile")).content.decode()
+    assert reverse("security:profile") not in page and reverse("security:staff") not in page
