@@ -2,6 +2,7 @@
 cleaned of control characters before it is stored."""
 
 import datetime
+import math
 import re
 from decimal import Decimal
 from typing import Any
@@ -43,23 +44,27 @@ def money(amount: Decimal) -> str:
     return f"{sign}{'\u00a0'.join(groups)},{frac}\u00a0₽"
 
 
-# C0 controls and DEL, except tab and line breaks. PostgreSQL stores no NUL in text or jsonb (SQLite does, so a
-# value that passes the tests there stops an intake on PostgreSQL), and no reader can see the others.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# C0 controls and DEL, except tab and line breaks, and lone surrogates (JSON's "\\ud800"). PostgreSQL stores no
+# NUL in text or jsonb (SQLite does, so a value that passes the tests there stops an intake on PostgreSQL), no UTF-8
+# database stores a lone surrogate, and no reader can see the others.
+_UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 def strip_control(text: str) -> str:
     """Text from outside (a mail header, an operator's answer) without control characters other than tab and
-    line breaks."""
-    return _CONTROL.sub("", text)
+    line breaks, and without lone surrogates."""
+    return _UNSTORABLE.sub("", text)
 
 
-def strip_control_deep(value: Any) -> Any:
-    """strip_control over every string of a JSON value, keys included; other values as they are."""
+def storable_json(value: Any) -> Any:
+    """A JSON value from outside as a database stores it: strip_control over every string, keys included, and
+    NaN or Infinity (which Python's json reads, but neither jsonb nor SQLite's JSON takes) as their text."""
     if isinstance(value, str):
         return strip_control(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
     if isinstance(value, dict):
-        return {strip_control_deep(key): strip_control_deep(item) for key, item in value.items()}
+        return {storable_json(str(key)): storable_json(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return [strip_control_deep(item) for item in value]
+        return [storable_json(item) for item in value]
     return value

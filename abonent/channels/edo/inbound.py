@@ -4,7 +4,9 @@ the cursor moves past an item only once its appeal is committed; a failure stops
 the next poll starts from the same item. Repeated items (SBIS lists a document once per event, a lost cursor
 replays the feed) are recognised by (box, operator document id) and by the appeal's source key."""
 
+import dataclasses
 import datetime
+import hashlib
 import logging
 import uuid
 from dataclasses import dataclass, field
@@ -15,9 +17,11 @@ from django.utils import timezone
 
 from abonent.appeals.errors import AppealError
 from abonent.appeals.files import IncomingFile, check_file
-from abonent.appeals.services import AppealDraft, register_appeal
-from abonent.channels.edo.client import DiadocClient, EdoClient, EdoError, IncomingItem, SbisClient
+from abonent.appeals.services import AppealDraft, add_note, register_appeal
+from abonent.channels.edo.client import DiadocClient, EdoClient, EdoError, IncomingItem, Party, SbisClient
 from abonent.channels.edo.models import EdoBox, EdoIncoming, Operator
+from abonent.core.text import storable_json, strip_control
+from abonent.core.validators import is_valid_kpp
 from abonent.customers.models import Customer
 
 log = logging.getLogger(__name__)
@@ -90,21 +94,65 @@ def _poll(box: EdoBox, client: EdoClient, result: PollResult, max_pages: int) ->
         for item in items:
             take_item(box, client, item, result)
         if next_cursor != cursor:
-            EdoBox.objects.filter(pk=box.pk).update(cursor=next_cursor)
+            EdoBox.objects.filter(pk=box.pk).update(cursor=check_cursor(next_cursor))
         if not items and next_cursor == cursor:
             return
         cursor = next_cursor
 
 
+def check_cursor(position: str) -> str:
+    """The operator's position in its feed is an opaque token given back as it is: one that cannot be stored
+    (too long, a NUL) cannot be cut or cleaned either, so the poll stops there with the reason on the box."""
+    if len(position) > EdoBox._meta.get_field("cursor").max_length or strip_control(position) != position:
+        raise EdoError(f"оператор ЭДО вернул позицию в ленте, которую нельзя сохранить: "
+                       f"«{strip_control(position)[:100]}»")
+    return position
+
+
+def document_key(document_id: str) -> str:
+    """The operator's document id as stored: as it is when it fits the column, else its start and a digest, so the
+    same document is still recognised when listed again."""
+    document_id = strip_control(document_id)
+    limit = EdoIncoming._meta.get_field("document_id").max_length
+    if len(document_id) <= limit:
+        return document_id
+    digest = hashlib.sha256(document_id.encode()).hexdigest()
+    return f"{document_id[:limit - len(digest) - 8]}…sha256:{digest}"
+
+
+def storable(item: IncomingItem) -> tuple[IncomingItem, list[str]]:
+    """The item as the database can keep it: the operator's values without control characters (PostgreSQL takes
+    no NUL), the document id as document_key, and requisites that cannot be an INN, a KPP or a box id dropped
+    (the second value names them) rather than stopping the box at the item."""
+    check_cursor(item.position)
+    inn, kpp, box_id = (strip_control(v).strip() for v in (item.sender.inn, item.sender.kpp, item.sender.box_id))
+    dropped = []
+    if inn and not (inn.isascii() and inn.isdigit() and len(inn) in (10, 12)):
+        dropped.append(f"ИНН «{inn[:40]}»")
+        inn = ""
+    if kpp and not is_valid_kpp(kpp):
+        dropped.append(f"КПП «{kpp[:40]}»")
+        kpp = ""
+    if len(box_id) > EdoIncoming._meta.get_field("sender_box").max_length:
+        dropped.append(f"ящик «{box_id[:40]}…»")
+        box_id = ""
+    sender = Party(inn=inn, kpp=kpp, name=strip_control(item.sender.name), box_id=box_id)
+    return dataclasses.replace(item, document_id=document_key(item.document_id), sender=sender,
+                               title=strip_control(item.title), raw=storable_json(item.raw)), dropped
+
+
 def take_item(box: EdoBox, client: EdoClient, item: IncomingItem, result: PollResult) -> None:
-    """Registers one item (downloading its files first) and moves the cursor past it in the same transaction."""
+    """Registers one item (downloading its files first) and moves the cursor past it in the same transaction.
+    Impossible requisites of the sender do not stop the box: the appeal is registered without them, with a note
+    asking the operator to identify the customer."""
+    original, (item, dropped) = item, storable(item)
     if EdoIncoming.objects.filter(box=box, document_id=item.document_id).exists():
         EdoBox.objects.filter(pk=box.pk).update(cursor=item.position)
         result.repeated += 1
         return
     files, refused = [], []
-    for file in client.download(item):
-        incoming = IncomingFile(file.name, file.content)
+    for file in client.download(original):  # the operator knows its document by its own values
+        incoming = IncomingFile(strip_control(file.name), file.content)
         try:
             check_file(incoming)
         except AppealError as error:
@@ -123,6 +171,10 @@ def take_item(box: EdoBox, client: EdoClient, item: IncomingItem, result: PollRe
             sender_name=item.sender.name[:500], sender_box=item.sender.box_id, title=item.title[:500],
             raw=item.raw, appeal=registration.appeal,
             status=EdoIncoming.Status.REGISTERED if registration.created else EdoIncoming.Status.DUPLICATE)
+        if registration.created and dropped:
+            add_note(appeal=registration.appeal, author=None, text=(
+                f"Реквизиты отправителя в документе ЭДО невозможны и не приняты: {', '.join(dropped)}. "
+                "Проверьте отправителя и укажите клиента."))
         EdoBox.objects.filter(pk=box.pk).update(cursor=item.position)
     if registration.created:
         result.registered += 1
