@@ -43,3 +43,8 @@ class StaffPasswordChangeForm(PasswordChangeForm):
         if user is None or user.pk != self.user.pk:
             raise forms.ValidationError(self.error_messages["password_incorrect"], code="password_incorrect")
         return old
+
+    def save(self, commit: bool = True):
+        # The person's own password now: the one the IT administrator set need not be changed any more.
+        self.user.must_change_password = False
+        return super().save(commit)

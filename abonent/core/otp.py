@@ -75,13 +75,17 @@ def second_factor_url(user, next_url: str = "") -> str:
     return f"{url}?{django_urlencode({'next': next_url})}" if next_url else url
 
 
-def to_second_factor(request: HttpRequest) -> HttpResponse:
-    url = second_factor_url(request.user, request.get_full_path() if request.method == "GET" else "")
+def _redirect(request: HttpRequest, url: str) -> HttpResponse:
     if getattr(request, "htmx", False):
         response = HttpResponse(status=204)
         response["HX-Redirect"] = url
         return response
     return redirect(url)
+
+
+def to_second_factor(request: HttpRequest) -> HttpResponse:
+    next_url = request.get_full_path() if request.method == "GET" else ""
+    return _redirect(request, second_factor_url(request.user, next_url))
 
 
 # --- Recent password (re-authentication) -------------------------------------------------------------------
@@ -209,23 +213,44 @@ _OPEN_BEFORE_CODE = ("login", "logout", "security:otp_verify", "security:otp_set
                      "security:reauth", "core:health")
 
 
+# What a verified staff session whose password the IT administrator set may open before changing it (the
+# backup codes page too: it shows the codes once, right after the first login's enrolment).
+_OPEN_BEFORE_PASSWORD_CHANGE = ("login", "logout", "security:password_change", "security:otp_backup_codes",
+                                "core:health")
+
+
+def needs_password_change(request: HttpRequest) -> bool:
+    """A staff login whose password was set by the IT administrator (users.User.must_change_password)."""
+    return is_staff_login(request.user) and getattr(request.user, "must_change_password", False)
+
+
 class StaffOTPMiddleware:
     """A staff session without a verified second factor reaches only the code step and the enrolment (and
     logout): everything else — the back office, the admin site, the audit log, the operations page — answers
-    with a redirect there. Goes after django_otp's OTPMiddleware."""
+    with a redirect there. Then, if the IT administrator set the password, only the password change opens
+    until the person has chosen their own. Goes after django_otp's OTPMiddleware."""
 
     def __init__(self, get_response):
         self.get_response = get_response
         self._open_paths: frozenset[str] | None = None
+        self._password_paths: frozenset[str] | None = None
 
     def open_paths(self) -> frozenset[str]:
         if self._open_paths is None:
             self._open_paths = frozenset(reverse(name) for name in _OPEN_BEFORE_CODE)
         return self._open_paths
 
+    def password_paths(self) -> frozenset[str]:
+        if self._password_paths is None:
+            self._password_paths = frozenset(reverse(name) for name in _OPEN_BEFORE_PASSWORD_CHANGE)
+        return self._password_paths
+
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if needs_second_factor(request) and request.path_info not in self.open_paths():
-            return to_second_factor(request)
+        if needs_second_factor(request):
+            if request.path_info not in self.open_paths():
+                return to_second_factor(request)
+        elif needs_password_change(request) and request.path_info not in self.password_paths():
+            return _redirect(request, reverse("security:password_change"))
         return self.get_response(request)
 
 
