@@ -109,7 +109,7 @@ def test_without_a_file_422_in_ninjas_format(token):
 def test_the_operation_declares_its_responses(client):
     schema = json.loads(client.get("/api/openapi.json").content)
     operation = schema["paths"][URL]["post"]
-    assert set(operation["responses"]) == {"200", "201", "400", "401", "403", "422"}
+    assert set(operation["responses"]) == {"200", "201", "400", "401", "403", "422", "429"}
     assert operation["tags"] == ["Расчёты"] and operation["security"] == [{"TokenAuth": []}]
     assert operation["responses"]["422"]["content"]["application/json"]["schema"]["$ref"] == (
         "#/components/schemas/ImportRejected")
