@@ -44,16 +44,24 @@ def money(amount: Decimal) -> str:
     return f"{sign}{'\u00a0'.join(groups)},{frac}\u00a0₽"
 
 
-# C0 controls and DEL, except tab and line breaks, and lone surrogates (JSON's "\\ud800"). PostgreSQL stores no
-# NUL in text or jsonb (SQLite does, so a value that passes the tests there stops an intake on PostgreSQL), no UTF-8
-# database stores a lone surrogate, and no reader can see the others.
-_UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+# What no database here stores: NUL (PostgreSQL refuses it in text and jsonb; SQLite takes it, so a value that
+# passes the tests there stops an intake on PostgreSQL) and lone surrogates (JSON's "\ud800": not UTF-8).
+_UNSTORABLE = "\x00\ud800-\udfff"
+_UNSTORABLE_RE = re.compile(f"[{_UNSTORABLE}]")
+# ... and what no reader can see: C0 controls other than tab and line breaks, and DEL.
+_CONTROL_RE = re.compile(f"[{_UNSTORABLE}\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def is_storable(text: str) -> bool:
+    """False for text with a character no database stores (NUL, a lone surrogate): for input that is refused
+    rather than cleaned."""
+    return not _UNSTORABLE_RE.search(text)
 
 
 def strip_control(text: str) -> str:
     """Text from outside (a mail header, an operator's answer) without control characters other than tab and
     line breaks, and without lone surrogates."""
-    return _UNSTORABLE.sub("", text)
+    return _CONTROL_RE.sub("", text)
 
 
 def storable_json(value: Any) -> Any:

@@ -4,6 +4,7 @@ Russian `detail`. Idempotent: a repeated event or result changes nothing."""
 
 import json
 import logging
+import math
 from collections.abc import Callable
 from functools import wraps
 
@@ -16,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from abonent.channels.phone import outbound, services
 from abonent.channels.phone.events import PayloadError, parse, payload_from_form
 from abonent.channels.phone.models import OutboundCall
+from abonent.core.text import is_storable
 
 security_log = logging.getLogger("abonent.security")
 MAX_BODY = 64 * 1024
@@ -41,18 +43,51 @@ def pbx_endpoint(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
     return wrapped
 
 
+def _not_a_number(constant: str):
+    raise PayloadError(f"Число {constant} не принимается: нужны конечные числа.")
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise PayloadError(f"Число {text[:40]} слишком велико.")
+    return number
+
+
+def _check_storable(value, name: str = "") -> None:
+    """The payload is stored as it came (PbxEvent.raw) and its fields in text columns: a value no database
+    stores (NUL, a lone surrogate) is refused rather than changed, so the PBX sees which event was not taken."""
+    if isinstance(value, str) and not is_storable(value):
+        where = f"Поле «{name[:40]}»" if name else "Имя поля"
+        raise PayloadError(f"{where} содержит недопустимый символ (NUL или одиночный суррогат).")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _check_storable(key)
+            _check_storable(item, key)
+    elif isinstance(value, list):
+        for item in value:
+            _check_storable(item, name)
+
+
 def _payload(request: HttpRequest) -> dict:
     if len(request.body) > MAX_BODY:
         raise PayloadError("Слишком большой запрос.")
-    if request.content_type == "application/json":
-        try:
-            data = json.loads(request.body or b"null")
-        except (ValueError, UnicodeDecodeError):
-            raise PayloadError("Тело запроса — не JSON.") from None
-        if not isinstance(data, dict):
-            raise PayloadError("Ожидается объект JSON.")
-        return data
-    return payload_from_form(request.POST)
+    try:
+        if request.content_type == "application/json":
+            # NaN, Infinity and 1e999, which Python's json reads, are not JSON to jsonb.
+            data = json.loads(request.body or b"null", parse_constant=_not_a_number, parse_float=_finite)
+            if not isinstance(data, dict):
+                raise PayloadError("Ожидается объект JSON.")
+        else:
+            data = payload_from_form(request.POST)
+        _check_storable(data)
+    except PayloadError:
+        raise
+    except RecursionError:
+        raise PayloadError("Слишком глубокая вложенность JSON.") from None
+    except (ValueError, UnicodeDecodeError):
+        raise PayloadError("Тело запроса — не JSON.") from None
+    return data
 
 
 @pbx_endpoint
