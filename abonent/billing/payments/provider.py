@@ -48,7 +48,10 @@ def sign(body: bytes, secret: str) -> str:
 
 def signature_is_valid(body: bytes, header: str, secret: str) -> bool:
     """Constant-time comparison of the signature header with the HMAC of the body; an empty secret never matches."""
-    return bool(secret) and bool(header) and hmac.compare_digest(sign(body, secret), header.strip())
+    # Bytes on both sides: compare_digest refuses a str with non-ASCII characters, and a header is whatever
+    # the sender put in it.
+    return bool(secret) and bool(header) and hmac.compare_digest(
+        sign(body, secret).encode(), header.strip().encode("utf-8", "surrogateescape"))
 
 
 def _request(method: str, path: str, *, json: dict | None = None, headers: dict | None = None) -> dict:
