@@ -8,8 +8,10 @@ import codecs
 import csv
 import io
 import json
+import lzma
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -19,6 +21,11 @@ DELIMITERS = (";", ",", "\t")
 MANIFEST_NAMES = ("manifest.csv", "manifest.json")
 MAX_ZIP_TOTAL = 2 * 1024**3  # what a package may unpack to, against a ZIP bomb
 _DIRECTIVE = re.compile(r"([A-Za-z_]+)\s*=\s*([A-Za-z0-9_.-]+)")
+# What zipfile and the decompressors raise for a damaged package: a bad deflate, bzip2 or LZMA stream, a cut one,
+# a member offset outside the file, a ZIP version or method Python does not read, an encrypted member, a bad CRC,
+# a file name that is not UTF-8 although its flag says so.
+_DAMAGED_ZIP = (zipfile.BadZipFile, zlib.error, lzma.LZMAError, EOFError, OSError, ValueError, NotImplementedError,
+                RuntimeError)
 
 
 @dataclass(frozen=True)
@@ -91,11 +98,22 @@ class Package:
         return self.names[path].file_size
 
     def head(self, path: str, size: int = 5) -> bytes:
-        with self.archive.open(self.names[path]) as member:
-            return member.read(size)
+        try:
+            with self.archive.open(self.names[path]) as member:
+                return member.read(size)
+        except _DAMAGED_ZIP:
+            raise _member_refused(path) from None
 
     def read(self, path: str) -> bytes:
-        return self.archive.read(self.names[path])
+        """The whole member; raises FileRefused for one that does not unpack (the CRC is checked at its end)."""
+        try:
+            return self.archive.read(self.names[path])
+        except _DAMAGED_ZIP:
+            raise _member_refused(path) from None
+
+
+def _member_refused(path: str) -> FileRefused:
+    return FileRefused(f"ZIP-пакет повреждён: файл «{path}» не распаковывается.")
 
 
 def read(content: bytes, *, file_name: str = "") -> Source:
@@ -244,7 +262,7 @@ def _read_zip(content: bytes) -> Source:
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
         infos = archive.infolist()
-    except (zipfile.BadZipFile, ValueError, OSError):
+    except _DAMAGED_ZIP:
         raise FileRefused("ZIP-пакет повреждён и не открывается.") from None
     if sum(info.file_size for info in infos) > MAX_ZIP_TOTAL:
         raise FileRefused("ZIP-пакет слишком велик в распакованном виде (больше 2 ГБ).")
@@ -255,10 +273,8 @@ def _read_zip(content: bytes) -> Source:
                           "(в корне пакета или в одной папке).")
     manifest = manifests[0]
     folder = manifest.filename[: manifest.filename.rfind("/") + 1]
-    try:
-        source = read_text(decode(archive.read(manifest)))
-    except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError):
-        raise FileRefused("ZIP-пакет повреждён: файл описания не читается.") from None
+    package = Package(archive, folder)
+    source = read_text(decode(package.read(manifest.filename[len(folder):])))
     source.format = "zip"
-    source.package = Package(archive, folder)
+    source.package = package
     return source

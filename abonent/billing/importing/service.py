@@ -120,14 +120,13 @@ def import_file(*, content: bytes, file_name: str, kind: str | None = None, user
         rows, errors = validate(KINDS[result.kind], source, progress)
     except FileRefused as refusal:
         rows, errors = [], refusal.errors
-    result.rows_total = len(rows) if not errors else 0
     if errors:
-        result.errors, result.errors_total = errors[:MAX_ERRORS_KEPT], len(errors)
-        if not dry_run:
-            result.batch = _record_rejection(digest, result, user)
-        return result
+        return _reject(digest, result, errors, user=user, dry_run=dry_run)
+    result.rows_total = len(rows)
     try:
         return _apply(digest, result, rows, source, user=user, dry_run=dry_run, progress=progress)
+    except FileRefused as refusal:  # a package member that does not unpack: its CRC is checked once read whole
+        return _reject(digest, result, refusal.errors, user=user, dry_run=dry_run)
     except IntegrityError:
         # Another import of the same file, or of the same new rows, committed first.
         log.warning("Billing import of %s raced with another one", file_name, exc_info=True)
@@ -145,6 +144,14 @@ def _already(batch: ImportBatch, file_name: str) -> ImportResult:
     return ImportResult(Outcome.ALREADY, file_name, kind=batch.kind, format=batch.format,
                         version=batch.format_version, rows_total=batch.rows_total,
                         counts=Counts(batch.rows_created, batch.rows_updated, batch.rows_unchanged), batch=batch)
+
+
+def _reject(digest: str, result: ImportResult, errors: list[RowError], *, user, dry_run: bool) -> ImportResult:
+    result.outcome, result.rows_total, result.counts = Outcome.REJECTED, 0, Counts()
+    result.errors, result.errors_total = errors[:MAX_ERRORS_KEPT], len(errors)
+    if not dry_run:
+        result.batch = _record_rejection(digest, result, user)
+    return result
 
 
 def _record_rejection(digest: str, result: ImportResult, user) -> ImportBatch:

@@ -202,6 +202,25 @@ def test_zip_package_refusals():
     assert not FinancialDocument.objects.exists()
 
 
+def test_a_pdf_that_does_not_unpack_rejects_the_package_and_keeps_no_file(monkeypatch):
+    manifest = csv_file("documents", "external_id;account;kind;number;issued_on;period;amount;pdf",
+                        f"D-1;{ACCOUNT};act;1;31.01.2026;01.2026;10;a.pdf")
+    package = bytearray(zip_package("manifest.csv", manifest, {"a.pdf": PDF}))
+    at = package.index(PDF) + 10  # past the head the validator reads: only the CRC at the end tells
+    package[at] ^= 0xFF
+    saved = []
+    original = default_storage.save
+    monkeypatch.setattr(default_storage, "save",
+                        lambda name, content: saved.append(original(name, content)) or saved[-1])
+
+    result = run(bytes(package), "d.zip")
+
+    assert (result.outcome, result.rows_total, texts(result)) == (
+        Outcome.REJECTED, 0, ["Файл: ZIP-пакет повреждён: файл «a.pdf» не распаковывается."])
+    assert not saved and not FinancialDocument.objects.exists()
+    assert list(ImportBatch.objects.values_list("status", flat=True)) == ["rejected"]
+
+
 def test_a_failed_write_removes_the_pdfs_it_saved(monkeypatch):
     from abonent.billing.importing import apply
 
