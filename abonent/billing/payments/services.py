@@ -25,7 +25,7 @@ from django.utils.dateparse import parse_datetime
 from abonent.billing.models import Payment
 from abonent.billing.payments import provider
 from abonent.billing.payments.models import OnlinePayment, payment_uuid
-from abonent.core.text import money
+from abonent.core.text import money, storable_json
 from abonent.customers.models import BillingAccount
 
 log = logging.getLogger(__name__)
@@ -40,6 +40,8 @@ POLL_SLOWLY_AFTER = datetime.timedelta(hours=1)
 POLL_SLOWLY_EVERY = datetime.timedelta(minutes=15)
 GIVE_UP_UNCREATED_AFTER = datetime.timedelta(hours=24)
 POLL_BATCH = 100
+# The objects inside a provider's payment; a string or a list in their place is an answer of an unknown format.
+NESTED = ("amount", "confirmation", "cancellation_details", "metadata")
 
 
 class PaymentError(Exception):
@@ -111,8 +113,39 @@ def _payment_for_key(*, account, amount, user, key, return_url) -> OnlinePayment
     return payment
 
 
+def _nested(state: dict, name: str) -> dict:
+    """A nested object of the provider's payment; {} for anything else (a provider bug, a proxy's page as JSON)."""
+    value = state.get(name)
+    return value if isinstance(value, dict) else {}
+
+
+def _unknown_format(state: dict, *, only: tuple[str, ...] = NESTED) -> str:
+    """last_error for an answer whose nested objects (of `only`) are something else; "" for a well-formed one."""
+    odd = [name for name in only if state.get(name) is not None and not isinstance(state[name], dict)]
+    return f"неизвестный формат ответа платёжного сервиса: {', '.join(odd)} — не объект" if odd else ""
+
+
+def _confirmation_url(state: dict) -> str:
+    return str(_nested(state, "confirmation").get("confirmation_url") or "")[:500]
+
+
+def _captured_at(state: dict, now: datetime.datetime) -> datetime.datetime:
+    """When the provider took the money (ISO 8601 in UTC); an impossible or unreadable date is taken as now, so the
+    money is still recorded."""
+    try:
+        moment = parse_datetime(str(state.get("captured_at") or ""))
+        if moment is None:
+            return now
+        moment = moment if timezone.is_aware(moment) else moment.replace(tzinfo=datetime.UTC)
+        timezone.localtime(moment)  # a moment at the calendar's edge has no local date
+    except (ValueError, OverflowError):
+        return now
+    return moment
+
+
 def _record_created(payment_pk: int, answer: dict) -> OnlinePayment:
     now = timezone.now()
+    answer = storable_json(answer)
     with transaction.atomic():
         payment = OnlinePayment.objects.select_for_update().get(pk=payment_pk)
         provider_id = str(answer["id"])
@@ -120,7 +153,7 @@ def _record_created(payment_pk: int, answer: dict) -> OnlinePayment:
             log.error("online payment %s: provider id %s, now %s", payment.uuid, payment.provider_id, provider_id)
             raise PaymentError("Платёжный сервис вернул другой платёж. Обратитесь в службу поддержки.")
         payment.provider_id = provider_id
-        payment.confirmation_url = str((answer.get("confirmation") or {}).get("confirmation_url") or "")[:500]
+        payment.confirmation_url = _confirmation_url(answer)
         payment.last_error = ""
         payment.remember("create", answer, now)
         _apply(payment, answer, now)
@@ -130,7 +163,9 @@ def _record_created(payment_pk: int, answer: dict) -> OnlinePayment:
 
 def apply_provider_state(provider_payment: dict, *, source: str = "fetch") -> OnlinePayment | None:
     """Brings our payment to the provider's state. `provider_payment` must come from the provider's API
-    (GET /payments/{id}), never from a notification body. Returns None for a payment that is not ours."""
+    (GET /payments/{id}), never from a notification body. Returns None for a payment that is not ours. An answer
+    of an unknown format is kept and named in last_error; what can be read of it still applies."""
+    provider_payment = storable_json(provider_payment)  # kept as it came, less what the database cannot store
     provider_id = str(provider_payment.get("id") or "")
     now = timezone.now()
     with transaction.atomic():
@@ -141,8 +176,7 @@ def apply_provider_state(provider_payment: dict, *, source: str = "fetch") -> On
                 log.warning("provider payment %s is not one of ours", provider_id)
                 return None
             payment.provider_id = provider_id
-            payment.confirmation_url = str(
-                (provider_payment.get("confirmation") or {}).get("confirmation_url") or "")[:500]
+            payment.confirmation_url = _confirmation_url(provider_payment)
         payment.remember(source, provider_payment, now)
         payment.checked_at = now
         _apply(payment, provider_payment, now)
@@ -153,7 +187,7 @@ def apply_provider_state(provider_payment: dict, *, source: str = "fetch") -> On
 def _created_but_unanswered(provider_payment: dict) -> OnlinePayment | None:
     """A payment the provider created while its answer to us was lost: found by the id we gave in metadata."""
     try:
-        reference = uuid.UUID(str((provider_payment.get("metadata") or {}).get("payment_id")))
+        reference = uuid.UUID(str(_nested(provider_payment, "metadata").get("payment_id")))
     except ValueError:
         return None
     return OnlinePayment.objects.select_for_update().filter(uuid=reference, provider_id__isnull=True).first()
@@ -167,19 +201,20 @@ def _apply(payment: OnlinePayment, state: dict, now: datetime.datetime) -> None:
         return
     if payment.is_final or status == payment.status:
         return
-    amount = state.get("amount") or {}
+    amount = _nested(state, "amount")
     if amount.get("value") != f"{payment.amount:.2f}" or amount.get("currency") != OnlinePayment.CURRENCY:
-        log.error("online payment %s: provider amount %s differs from ours %s", payment.uuid, amount, payment.amount)
-        payment.last_error = f"сумма у платёжного сервиса {amount} не совпадает с суммой платежа"[:500]
+        log.error("online payment %s: provider amount %s differs from ours %s", payment.uuid, state.get("amount"),
+                  payment.amount)
+        payment.last_error = (_unknown_format(state, only=("amount",))
+                              or f"сумма у платёжного сервиса {amount} не совпадает с суммой платежа")[:500]
         return
     if status == Status.SUCCEEDED:
-        paid_at = parse_datetime(str(state.get("captured_at") or "")) or now
-        payment.paid_at = paid_at
-        payment.payment = _record_money(payment, paid_at)
+        payment.paid_at = _captured_at(state, now)
+        payment.payment = _record_money(payment, payment.paid_at)
     elif status == Status.CANCELED:
-        payment.cancellation_reason = str((state.get("cancellation_details") or {}).get("reason") or "")[:64]
+        payment.cancellation_reason = str(_nested(state, "cancellation_details").get("reason") or "")[:64]
     payment.status = status
-    payment.last_error = ""
+    payment.last_error = _unknown_format(state)[:500]
 
 
 def _record_money(payment: OnlinePayment, paid_at: datetime.datetime) -> Payment:
