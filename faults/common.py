@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -59,23 +60,30 @@ seed_organisation(); seed_staff(); api_tokens.seed()
 
 def prepare(env: dict) -> None:
     manage("migrate", "-v0", env=env)
+    manage("createcachetable", env=env)  # the rate limits count in the database cache on the embedded default
     manage("shell", "-c", SEED, env=env)
 
 
 @contextlib.contextmanager
 def gunicorn(env: dict, *, workers: int = 2, threads: int = 8):
+    """Yields the base URL; the server's own log (tracebacks of 500s) is printed if the drill fails inside."""
     port = free_port()
-    process = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "gunicorn"), "abonent.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(workers), "--threads", str(threads), "--graceful-timeout", "5"],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(100):
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                break
-            time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    with tempfile.TemporaryFile(mode="w+") as log:
+        process = subprocess.Popen(
+            [str(ROOT / ".venv" / "bin" / "gunicorn"), "abonent.wsgi", "--bind", f"127.0.0.1:{port}",
+             "--workers", str(workers), "--threads", str(threads), "--graceful-timeout", "5"],
+            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log,
+        )
+        try:
+            for _ in range(100):
+                with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    break
+                time.sleep(0.1)
+            yield f"http://127.0.0.1:{port}"
+        except BaseException:
+            log.seek(0)
+            print("gunicorn's log, last lines:\n" + "".join(log.readlines()[-60:]), file=sys.stderr)
+            raise
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
