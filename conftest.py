@@ -58,6 +58,15 @@ def _on_commit_as_in_production(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def _process_caches_forgotten():
+    """A test's database is rolled back (or flushed) without the signals that make each process load its copies
+    of the policy rows again (abonent.core.process_cache): every test starts without copies."""
+    from abonent.core import process_cache
+
+    process_cache.forget_all()
+
+
+@pytest.fixture(autouse=True)
 def _staff_force_login_passes_the_second_factor(monkeypatch):
     """Staff logins need the TOTP code after the password (settings.STAFF_OTP_REQUIRED stays on in tests).
     A test that logs staff in with client.force_login() gets the session a real login through the code step

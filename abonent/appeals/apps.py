@@ -8,6 +8,8 @@ class AppealsConfig(AppConfig):
 
     def ready(self) -> None:
         from abonent.appeals import dashboard
+        from abonent.appeals.services import policies
         from abonent.core import dashboard as home
 
         home.register(dashboard.tiles)
+        policies.watch()

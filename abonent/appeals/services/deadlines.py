@@ -1,6 +1,7 @@
 import datetime
 
-from abonent.appeals.models import DeadlinePolicy, UrgencyCategory
+from abonent.appeals.models import UrgencyCategory
+from abonent.appeals.services.policies import policies
 from abonent.calendar.services import deadline_from
 from abonent.core.text import days_text
 
@@ -12,15 +13,10 @@ MAX_EXTENSION_DAYS = 30
 def response_term(*, kind: str, urgency: UrgencyCategory | None) -> tuple[int, bool]:
     """(days, counted in working days?) for an appeal: the urgency category's own term first, then the
     head roles' policy for the kind, then the standard's 30 calendar days."""
+    terms = policies.get().terms
     if urgency is not None:
-        policy = DeadlinePolicy.objects.filter(kind=kind, urgency=urgency).first()
-        if policy:
-            return policy.days, policy.working_days
-        return urgency.days, urgency.working_days
-    policy = DeadlinePolicy.objects.filter(kind=kind, urgency__isnull=True).first()
-    if policy:
-        return policy.days, policy.working_days
-    return DEFAULT_TERM_DAYS, False
+        return terms.get((kind, urgency.pk)) or (urgency.days, urgency.working_days)
+    return terms.get((kind, None)) or (DEFAULT_TERM_DAYS, False)
 
 
 def due_at(*, registered_at: datetime.datetime, kind: str, urgency: UrgencyCategory | None) -> datetime.datetime:

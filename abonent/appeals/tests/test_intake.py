@@ -6,7 +6,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core import mail
-from django.db import connection, connections
+from django.db import connection, connections, transaction
+from django.test.utils import CaptureQueriesContext
 
 from abonent.appeals.errors import AppealError
 from abonent.appeals.files import IncomingFile
@@ -157,6 +158,62 @@ def test_routing_rule_conditions_must_all_hold(operator):
 
 def test_unroutable_appeal_lands_in_the_reception_group(operator):
     assert register(registered_by=operator).department.is_reception_group
+
+
+# --- The policies' copy per process (abonent.appeals.services.policies) ---
+
+
+def _policy_queries(queries) -> list[str]:
+    tables = ("appeals_routingrule", "appeals_deadlinepolicy", "organisation_department")
+    return [q["sql"] for q in queries if any(table in q["sql"] for table in tables)]
+
+
+@time_machine.travel(at(2026, 4, 28, 9, 0), tick=False)
+def test_policies_are_read_once_and_again_after_the_head_roles_change_them(operator):
+    register(registered_by=operator)
+    with CaptureQueriesContext(connection) as queries:
+        appeal = register(registered_by=operator, topic=Topic.objects.get(code="readings"))
+    assert _policy_queries(queries.captured_queries) == []
+    assert appeal.department.code == "audit"
+    RoutingRule.objects.create(name="Показания", priority=1, keywords="показания",
+                               department=Department.objects.get(code="sales"))
+    DeadlinePolicy.objects.create(kind="question", days=10, working_days=True)
+    reception = Department.objects.get(is_reception_group=True)
+    reception.name = "Группа по работе с потребителями"
+    reception.save()
+    routed = register(registered_by=operator, text="Передаю показания")
+    assert routed.department.code == "sales" and routed.due_at.astimezone(BARNAUL).date() == datetime.date(2026, 5, 14)
+    assert register(registered_by=operator).events.get(kind=AppealEvent.Kind.ROUTED).data["department"] == (
+        "Группа по работе с потребителями")
+
+
+@time_machine.travel(at(2026, 4, 28, 9, 0), tick=False)
+def test_a_change_committed_by_another_process_is_seen_through_the_shared_version(operator):
+    from django.core.cache import cache
+
+    from abonent.appeals.services.policies import policies
+
+    register(registered_by=operator)
+    # Another process's change: this process gets no signal of it, only the new version in the shared cache.
+    DeadlinePolicy.objects.bulk_create([DeadlinePolicy(kind="question", days=10, working_days=True)])
+    assert register(registered_by=operator).due_at.astimezone(BARNAUL).date() == datetime.date(2026, 5, 28)
+    cache.set(policies.key, "another process's commit", timeout=None)
+    assert register(registered_by=operator).due_at.astimezone(BARNAUL).date() == datetime.date(2026, 5, 14)
+
+
+@time_machine.travel(at(2026, 4, 28, 9, 0), tick=False)
+def test_a_policy_change_rolled_back_leaves_no_copy_behind(operator):
+    register(registered_by=operator)
+
+    class Abandoned(Exception):
+        pass
+
+    with pytest.raises(Abandoned), transaction.atomic():
+        DeadlinePolicy.objects.create(kind="question", days=10, working_days=True)
+        inside = register(registered_by=operator)
+        raise Abandoned
+    assert inside.due_at.astimezone(BARNAUL).date() == datetime.date(2026, 5, 14)  # its own change, seen inside
+    assert register(registered_by=operator).due_at.astimezone(BARNAUL).date() == datetime.date(2026, 5, 28)
 
 
 def test_unidentified_sender_is_still_registered():
