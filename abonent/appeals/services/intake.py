@@ -11,7 +11,7 @@ from abonent.appeals import search
 from abonent.appeals.errors import AppealError
 from abonent.appeals.files import IncomingFile, check_file
 from abonent.appeals.models import Appeal, AppealEvent, Attachment, Kind, RoutingRule, UrgencyCategory
-from abonent.appeals.services import deadlines, numbering, routing
+from abonent.appeals.services import deadlines, numbering, policies, routing
 from abonent.appeals.services.attachments import store_file
 from abonent.appeals.services.events import record_event
 from abonent.customers.models import BillingAccount, Customer
@@ -122,12 +122,13 @@ class _Decision:
 
 def _decide(draft: AppealDraft) -> _Decision:
     now = timezone.now()
+    current = policies.current()
     department, rule = routing.choose_department(
         kind=draft.kind, topic=draft.topic, channel=draft.channel, customer=draft.customer,
-        text=f"{draft.subject} {draft.text}")
+        text=f"{draft.subject} {draft.text}", policies=current)
+    term = {"kind": draft.kind, "urgency": draft.urgency, "policies": current}
     return _Decision(registered_at=now, department=department, rule=rule,
-                     due_at=deadlines.due_at(registered_at=now, kind=draft.kind, urgency=draft.urgency),
-                     term=deadlines.term_text(kind=draft.kind, urgency=draft.urgency))
+                     due_at=deadlines.due_at(registered_at=now, **term), term=deadlines.term_text(**term))
 
 
 def _create(draft: AppealDraft, decision: _Decision, *, registered_by, source_key: str | None) -> Appeal:

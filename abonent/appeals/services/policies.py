@@ -46,9 +46,13 @@ def _load() -> Policies:
     )
 
 
-policies: ProcessCache[Policies] = ProcessCache("appeals-policies", _load)
+policy_cache: ProcessCache[Policies] = ProcessCache("appeals-policies", _load)
+
+
+def current() -> Policies:
+    return policy_cache.get()
 
 
 def watch() -> None:
     """Connected once, from the app's ready()."""
-    policies.watch(RoutingRule, DeadlinePolicy, Department)
+    policy_cache.watch(RoutingRule, DeadlinePolicy, Department)

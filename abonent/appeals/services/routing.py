@@ -2,7 +2,7 @@
 the appeal lands in the reception group's queue."""
 
 from abonent.appeals.models import RoutingRule
-from abonent.appeals.services.policies import Rule, policies
+from abonent.appeals.services import policies as policy
 from abonent.core.russian import stem_words
 from abonent.organisation.models import Department
 
@@ -11,7 +11,7 @@ def stems(text: str) -> set[str]:
     return set(stem_words(text))
 
 
-def _rule_matches(compiled: Rule, *, kind, topic, channel, customer, text_stems) -> bool:
+def _rule_matches(compiled: policy.Rule, *, kind, topic, channel, customer, text_stems) -> bool:
     rule = compiled.rule
     return (
         (rule.topic_id is None or (topic is not None and rule.topic_id == topic.pk))
@@ -22,8 +22,9 @@ def _rule_matches(compiled: Rule, *, kind, topic, channel, customer, text_stems)
     )
 
 
-def choose_department(*, kind: str, topic, channel: str, customer, text: str) -> tuple[Department, RoutingRule | None]:
-    current = policies.get()
+def choose_department(*, kind: str, topic, channel: str, customer, text: str,
+                      policies: policy.Policies | None = None) -> tuple[Department, RoutingRule | None]:
+    current = policies or policy.current()
     text_stems = stems(text)
     for compiled in current.rules:
         if _rule_matches(compiled, kind=kind, topic=topic, channel=channel, customer=customer, text_stems=text_stems):

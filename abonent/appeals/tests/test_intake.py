@@ -191,13 +191,13 @@ def test_policies_are_read_once_and_again_after_the_head_roles_change_them(opera
 def test_a_change_committed_by_another_process_is_seen_through_the_shared_version(operator):
     from django.core.cache import cache
 
-    from abonent.appeals.services.policies import policies
+    from abonent.appeals.services.policies import policy_cache
 
     register(registered_by=operator)
     # Another process's change: this process gets no signal of it, only the new version in the shared cache.
     DeadlinePolicy.objects.bulk_create([DeadlinePolicy(kind="question", days=10, working_days=True)])
     assert register(registered_by=operator).due_at.astimezone(BARNAUL).date() == datetime.date(2026, 5, 28)
-    cache.set(policies.key, "another process's commit", timeout=None)
+    cache.set(policy_cache.key, "another process's commit", timeout=None)
     assert register(registered_by=operator).due_at.astimezone(BARNAUL).date() == datetime.date(2026, 5, 14)
 
 
