@@ -3,6 +3,7 @@ import datetime
 
 import pytest
 import time_machine
+from django.db import connection
 
 from abonent.api.routers.appeals import encode_cursor
 from abonent.appeals.models import Appeal, AppealEvent, AppealMessage, Attachment
@@ -44,6 +45,25 @@ def test_register_appeal(operator_api, operator):
     assert (appeal.reply_channel, appeal.sender_email, appeal.source_key) == ("edo", "petrov@example.ru", None)
     assert list(appeal.events.values_list("kind", flat=True)[:2]) == [AppealEvent.Kind.REGISTERED,
                                                                       AppealEvent.Kind.ROUTED]
+
+
+@time_machine.travel(datetime.datetime(2026, 11, 24, 10, 0, 5, tzinfo=datetime.UTC), tick=False)
+def test_registration_queries_as_the_embedded_default_runs_it(operator_api, settings, django_assert_num_queries):
+    """With the database as the shared cache and the task queue: the address's wrong-token counter, the token,
+    the token's request counter, the permissions (2), the policies' version, the calendar's day; then one
+    transaction (2 statements to open and close it): the number, the appeal, two events and their two tasks.
+    Routing rules, deadline policies and the reception group come from the process's copy. SQLite keeps its
+    search index in the transaction (6 statements more); PostgreSQL's trigger does it within the INSERT."""
+    from django.core.management import call_command
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                                   "LOCATION": "abonent_cache_test"}}
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    call_command("createcachetable", verbosity=0)
+    question = {"channel": "email", "text": "Прошу разъяснить начисление", "sender_email": "a@example.ru"}
+    assert operator_api.post("/api/appeals", question).status_code == 201  # loads the copies, opens the window
+    with django_assert_num_queries(15 if connection.vendor == "postgresql" else 21):
+        assert operator_api.post("/api/appeals", question).status_code == 201
 
 
 def test_register_ties_the_customer_by_inn_and_the_account_by_number(operator_api):

@@ -160,6 +160,45 @@ def test_unroutable_appeal_lands_in_the_reception_group(operator):
     assert register(registered_by=operator).department.is_reception_group
 
 
+# --- The outbox's tasks on the database task queue ---
+
+DB_QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+def _queued_events() -> list[int]:
+    from django_tasks_db.models import DBTaskResult
+
+    return sorted(result.args_kwargs["args"][0] for result in DBTaskResult.objects.all())
+
+
+def test_on_the_database_queue_the_events_tasks_are_written_in_the_registrations_transaction(operator, settings):
+    settings.TASKS = DB_QUEUE
+    with transaction.atomic():  # an outer transaction: a task enqueued on commit would not exist yet
+        appeal = register(registered_by=operator)
+        events = sorted(appeal.events.values_list("pk", flat=True))
+        assert len(events) == 2 and _queued_events() == events
+
+
+def test_on_the_database_queue_a_registration_rolled_back_leaves_no_task(operator, settings, monkeypatch):
+    settings.TASKS = DB_QUEUE
+
+    def storage_fails(*args, **kwargs):
+        raise OSError("Нет места на диске")
+
+    monkeypatch.setattr("abonent.appeals.services.intake.store_file", storage_fails)
+    with pytest.raises(OSError):
+        register(registered_by=operator, files=[IncomingFile("a.pdf", PDF)])
+    assert (Appeal.objects.count(), AppealEvent.objects.count(), _queued_events()) == (0, 0, [])
+
+
+def test_on_another_queue_the_events_tasks_wait_for_the_commit(operator):
+    with transaction.atomic():
+        appeal = register(registered_by=operator)
+        assert AppealEvent.objects.filter(appeal=appeal, processed_at__isnull=True).count() == 2
+    appeal.refresh_from_db()
+    assert not AppealEvent.objects.filter(appeal=appeal, processed_at__isnull=True).exists()  # run after it
+
+
 # --- The policies' copy per process (abonent.appeals.services.policies) ---
 
 
@@ -302,7 +341,8 @@ def test_crash_before_acknowledgement_is_caught_up_by_the_sweep(operator, monkey
     from abonent.appeals import tasks
 
     with monkeypatch.context() as patch:
-        patch.setattr(tasks, "process_event", SimpleNamespace(enqueue=lambda *a, **k: None))
+        lost = SimpleNamespace(enqueue=lambda *a, **k: None, get_backend=tasks.process_event.get_backend)
+        patch.setattr(tasks, "process_event", lost)
         appeal = register(registered_by=operator, sender_email="late@example.ru")
     assert mail.outbox == []
     AppealEvent.objects.update(at=AppealEvent.objects.first().at - datetime.timedelta(minutes=5))
