@@ -157,7 +157,8 @@ def queue(requests: int) -> None:
             response = staff.get(path)
             assert response.status_code == 200, response.status_code
 
-        measure(label, requests, get)
+        rows = staff.get(path).content.decode().count('<tr class="')
+        measure(f"{label} ({rows} rows)", requests, get)
 
 
 def main() -> None:

@@ -1,6 +1,9 @@
 """The work queues: tabs with counts, filters, the search box and keyset pages ("next page" links,
 no COUNT over the registry)."""
 
+import datetime
+from typing import NamedTuple
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -8,7 +11,24 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
 from abonent.appeals import forms, selectors
+from abonent.appeals.models import Appeal
 from abonent.core.permissions import staff_required
+
+
+class Row(NamedTuple):
+    appeal: Appeal
+    state: str  # the deadline badge's: "overdue", "soon" or ""
+    url: str  # the appeal's card
+
+
+def _rows(appeals: list[Appeal], *, now: datetime.datetime, horizon: datetime.datetime) -> list[Row]:
+    """The page's rows. Their card links differ only in the number, so one reverse() serves the page (≈ 40 µs
+    each, 50 rows a page)."""
+    if not appeals:
+        return []
+    before, after = appeals[0].get_absolute_url().rsplit(appeals[0].number, 1)
+    return [Row(appeal, selectors.deadline_state(appeal, now, horizon), f"{before}{appeal.number}{after}")
+            for appeal in appeals]
 
 
 @staff_required("appeals.view_appeal")
@@ -31,7 +51,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     appeals = selectors.queue(user, tab, filters, now=now, horizon=horizon)
     page = selectors.queue_page(appeals, tab, after=request.GET.get("after", ""), size=selectors.PAGE_SIZE,
                                 searching=bool(filters.q.strip()))
-    rows = [(appeal, selectors.deadline_state(appeal, now, horizon)) for appeal in page.rows]
+    rows = _rows(page.rows, now=now, horizon=horizon)
     counts = selectors.tab_counts(user, now=now, horizon=horizon)
     params = request.GET.copy()
     params.pop("after", None)
