@@ -2,19 +2,42 @@
 e-mail outbox, the EDO outbox, the PBX's outbound call queue) in the dispatcher's transaction, so a notice is
 either handed over once together with its "sent" status or not at all; the channel then does the network
 work with its own claims and retries, and its result comes back as the delivery report (receipts.py).
-Returns the channel's id of the message; raises DeliveryError (permanent or transient)."""
+Returns the channel's id of the message; raises DeliveryError (permanent or transient). A channel with a batch
+sender (BATCH_SENDERS) takes a dispatcher's whole batch in one go."""
 
 from abonent.appeals.delivery import DeliveryError
 from abonent.notifications.models import Channel, Notification
 
 
+def _email_address(notice: Notification) -> str:
+    if not notice.recipient or "@" not in notice.recipient:
+        raise DeliveryError("Не указан адрес электронной почты для уведомления.", permanent=True)
+    return notice.recipient
+
+
 def send_email(notice: Notification) -> str:
     from abonent.channels.email.outbox import enqueue_email
 
-    if not notice.recipient or "@" not in notice.recipient:
-        raise DeliveryError("Не указан адрес электронной почты для уведомления.", permanent=True)
-    email = enqueue_email(to=[notice.recipient], subject=notice.subject or notice.type.name, body=notice.body)
+    email = enqueue_email(to=[_email_address(notice)], subject=notice.subject or notice.type.name, body=notice.body)
     return email.message_id
+
+
+def send_emails(notices: list[Notification]) -> dict[int, str | DeliveryError]:
+    """A batch of e-mail notices written to the outbox together (one insert, a send task per outbox batch)."""
+    from abonent.channels.email.outbox import Letter, enqueue_emails
+
+    results: dict[int, str | DeliveryError] = {}
+    letters, sendable = [], []
+    for notice in notices:
+        try:
+            letters.append(Letter(to=[_email_address(notice)], subject=notice.subject or notice.type.name,
+                                  body=notice.body))
+            sendable.append(notice)
+        except DeliveryError as error:
+            results[notice.pk] = error
+    for notice, email in zip(sendable, enqueue_emails(letters), strict=True):
+        results[notice.pk] = email.message_id
+    return results
 
 
 def send_edo(notice: Notification) -> str:
@@ -60,6 +83,12 @@ SENDERS = {
     Channel.EDO: send_edo,
     Channel.PHONE: send_phone,
     Channel.PORTAL: send_portal,
+}
+
+
+# Channels that take a whole batch at once: notice id → the channel's id of the message, or the DeliveryError.
+BATCH_SENDERS = {
+    Channel.EMAIL: send_emails,
 }
 
 

@@ -20,7 +20,13 @@ DEBT = {"debt": Decimal("100.00"), "as_of": dt.date(2026, 5, 1)}
 
 
 @pytest.fixture
-def failing_email(monkeypatch):
+def one_by_one(monkeypatch):
+    """E-mail notices handed over one at a time, through senders.SENDERS (which the tests replace)."""
+    monkeypatch.delitem(senders.BATCH_SENDERS, "email")
+
+
+@pytest.fixture
+def failing_email(monkeypatch, one_by_one):
     calls = []
 
     def send(notice):
@@ -91,7 +97,7 @@ def test_claimed_notice_is_not_taken_again_and_a_dead_workers_claim_is_requeued(
     assert (notice.status, notice.attempts) == (N.QUEUED, 0)
 
 
-def test_throttle_hands_over_no_more_than_the_rate_per_minute(organisation, monkeypatch):
+def test_throttle_hands_over_no_more_than_the_rate_per_minute(organisation, monkeypatch, one_by_one):
     from abonent.notifications.tests.factories import account_of
 
     handed = []
@@ -112,7 +118,7 @@ def test_throttle_hands_over_no_more_than_the_rate_per_minute(organisation, monk
     assert not Notification.objects.filter(channel="email", status=N.QUEUED).exists()
 
 
-def test_disabled_channel_keeps_its_notices_queued(account, monkeypatch):
+def test_disabled_channel_keeps_its_notices_queued(account, monkeypatch, one_by_one):
     monkeypatch.setitem(senders.SENDERS, "email", lambda notice: "id")
     notice = debt_notice(account)
     assert notice.status == N.SENT
@@ -120,7 +126,8 @@ def test_disabled_channel_keeps_its_notices_queued(account, monkeypatch):
     assert dispatch.capacity("email", timezone.now()) == 0
 
 
-def test_a_worker_dying_mid_batch_hands_nothing_over_and_the_restart_sends_each_once(organisation, monkeypatch):
+def test_a_worker_dying_mid_batch_hands_nothing_over_and_the_restart_sends_each_once(organisation, monkeypatch,
+                                                                                    one_by_one):
     from abonent.channels.email.models import OutgoingEmail
     from abonent.notifications.tests.factories import account_of
 
@@ -163,3 +170,31 @@ def test_outside_any_transaction_the_outbox_tasks_of_a_batch_run_after_it_commit
     assert Notification.objects.filter(channel="email", status=N.SENT).count() == 3
     assert set(OutgoingEmail.objects.values_list("status", flat=True)) == {"sent"}
     assert sorted(m.to[0] for m in mailoutbox) == sorted(a.customer.email for a in accounts)
+
+
+def test_an_email_batch_is_handed_over_in_a_few_statements_and_a_bad_address_fails_alone(organisation, mailoutbox):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from abonent.channels.email.models import OutgoingEmail
+    from abonent.notifications.tests.factories import account_of
+
+    accounts = [account_of() for _ in range(8)]
+    accounts[2].customer.email = "без-адреса"
+    accounts[2].customer.save()
+    with transaction.atomic():  # written and claimed; the outbox's send tasks run once it commits
+        create_notices(type=NotificationType.objects.get(code="debt"),
+                       occasions=[Occasion(customer=a.customer, account=a, key="b", context=DEBT) for a in accounts])
+        batch = dispatch.claim("email", 10)
+        with CaptureQueriesContext(connection) as queries:
+            outcome = dispatch.send_batch(batch)
+    assert (outcome.sent, outcome.retried, outcome.failed) == (7, 0, 1)
+    assert len(queries) <= 10  # the same for any batch size; one at a time it was ~5 per notice
+    notices = Notification.objects.filter(channel="email")
+    bad = notices.get(customer=accounts[2].customer)
+    assert (bad.status, bad.attempts, bad.error) == (N.FAILED, 1, "Не указан адрес электронной почты для уведомления.")
+    sent = {n.recipient: n for n in notices.exclude(pk=bad.pk)}
+    assert {(n.status, n.attempts) for n in sent.values()} == {(N.SENT, 1)}
+    rows = {row.recipients[0]: row.message_id for row in OutgoingEmail.objects.all()}
+    assert rows == {address: n.provider_id for address, n in sent.items()}
+    assert sorted(m.extra_headers["Message-ID"] for m in mailoutbox) == sorted(rows.values())

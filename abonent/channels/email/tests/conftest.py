@@ -61,16 +61,21 @@ def connection(organisation, imap_folder):
 class Sink:
     def __init__(self):
         self.envelopes = []
+        self.peers = []  # the client's (host, port) of each message: one per SMTP connection
         self.refuse_code = None
+        self.refuse = {}  # address → reply, for one recipient refused among others
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if self.refuse_code:
             return self.refuse_code
+        if address in self.refuse:
+            return self.refuse[address]
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         self.envelopes.append(envelope)
+        self.peers.append(session.peer)
         return "250 Message accepted for delivery"
 
 

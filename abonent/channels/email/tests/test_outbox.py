@@ -1,5 +1,6 @@
 """The durable outbox against a real SMTP server (aiosmtpd): an outage leaves messages queued and they are
-delivered exactly once when it is back; permanent refusals stop and are shown to staff."""
+delivered exactly once when it is back; permanent refusals stop and are shown to staff; a fan-out's batch goes
+over one connection, a refusal is one message's alone, and a dead worker's batch is sent once."""
 
 import datetime
 import email
@@ -7,12 +8,13 @@ import email.policy
 
 import pytest
 import time_machine
+from django.db import transaction
 from django.utils import timezone
 
 from abonent.appeals.models import AppealEvent, Reply
 from abonent.appeals.services import approve_reply, draft_reply, submit_reply
 from abonent.appeals.tests.factories import register
-from abonent.channels.email import tasks
+from abonent.channels.email import outbox, tasks
 from abonent.channels.email.models import OutgoingEmail
 
 pytestmark = pytest.mark.mail
@@ -113,3 +115,81 @@ def test_a_message_left_sending_by_a_killed_worker_is_sent_after_the_stale_perio
     assert row.status == OS.SENT
     (message,) = received(smtp_server)
     assert message["Message-ID"] == row.message_id
+
+
+# --- a fan-out's batches: written in bulk, one send task and one SMTP connection per batch ---
+
+
+def letters(*addresses):
+    return [outbox.Letter(to=[address], subject="Уведомление", body=f"Текст для {address}") for address in addresses]
+
+
+def test_a_fan_out_batch_goes_over_one_smtp_connection(smtp_server, db, monkeypatch):
+    monkeypatch.setattr(outbox, "SEND_BATCH", 4)
+    with transaction.atomic():
+        rows = outbox.enqueue_emails(letters(*(f"c{n}@example.ru" for n in range(6))))
+    assert set(OutgoingEmail.objects.values_list("status", "attempts")) == {(OS.SENT, 1)}
+    assert [m["Message-ID"] for m in received(smtp_server)] == [row.message_id for row in rows]
+    assert [e.rcpt_tos for e in smtp_server.sink.envelopes] == [[f"c{n}@example.ru"] for n in range(6)]
+    peers = smtp_server.sink.peers
+    assert len(set(peers[:4])) == 1 and len(set(peers[4:])) == 1 and peers[0] != peers[4]  # two batches
+
+
+def test_a_refused_recipient_fails_alone_and_the_others_are_sent_once(smtp_server, db):
+    smtp_server.sink.refuse = {"gone@example.ru": "550 5.1.1 No such user",
+                               "full@example.ru": "452 4.2.2 Mailbox full"}
+    with transaction.atomic():
+        outbox.enqueue_emails(letters("a@example.ru", "gone@example.ru", "full@example.ru", "b@example.ru"))
+    rows = {row.recipients[0]: row for row in OutgoingEmail.objects.all()}
+    assert (rows["gone@example.ru"].status, rows["gone@example.ru"].attempts) == (OS.FAILED, 1)
+    assert "550" in rows["gone@example.ru"].last_error
+    full = rows["full@example.ru"]
+    assert (full.status, full.attempts) == (OS.QUEUED, 1) and "452" in full.last_error
+    assert {rows["a@example.ru"].status, rows["b@example.ru"].status} == {OS.SENT}
+    assert [e.rcpt_tos for e in smtp_server.sink.envelopes] == [["a@example.ru"], ["b@example.ru"]]
+    assert len(set(smtp_server.sink.peers)) == 1  # the refusals did not cost the connection
+
+    smtp_server.sink.refuse = {}
+    with time_machine.travel(full.next_attempt_at + datetime.timedelta(seconds=1), tick=False):
+        assert tasks.retry_outbox.call() == 1  # the full mailbox only: nothing else is resent
+    full.refresh_from_db()
+    assert (full.status, full.attempts) == (OS.SENT, 2)
+    assert sorted(m["To"] for m in received(smtp_server)) == ["a@example.ru", "b@example.ru", "full@example.ru"]
+
+
+def test_a_batch_claimed_by_a_worker_that_dies_is_requeued_and_each_message_sent_once(smtp_server, db, monkeypatch):
+    rows = [OutgoingEmail.objects.create(message_id=outbox.new_message_id(), from_email="noreply@bges.ru",
+                                         recipients=[f"k{n}@example.ru"], subject="Уведомление", body="Текст")
+            for n in range(5)]
+    ids = [row.pk for row in rows]
+    real_message = outbox._message
+    built = []
+
+    def dying(email):
+        built.append(email.pk)
+        if len(built) == 3:
+            raise KeyboardInterrupt  # the worker is killed before the third message
+        return real_message(email)
+
+    monkeypatch.setattr(outbox, "_message", dying)
+    with pytest.raises(KeyboardInterrupt):
+        outbox.deliver_many(ids)
+    monkeypatch.setattr(outbox, "_message", real_message)
+    statuses = dict(OutgoingEmail.objects.values_list("pk", "status"))
+    assert [statuses[pk] for pk in ids] == [OS.SENT, OS.SENT, OS.SENDING, OS.SENDING, OS.SENDING]
+    assert outbox.deliver_many(ids) == []  # the dead worker's claim is not taken while it may be alive
+    assert tasks.retry_outbox.call() == 0
+    with time_machine.travel(timezone.now() + outbox.STALE_SENDING + datetime.timedelta(minutes=1), tick=False):
+        assert tasks.retry_outbox.call() == 3
+        assert tasks.retry_outbox.call() == 0
+    assert set(OutgoingEmail.objects.values_list("status", "attempts")) == {(OS.SENT, 1)}
+    assert sorted(m["Message-ID"] for m in received(smtp_server)) == sorted(row.message_id for row in rows)
+
+
+def test_an_outage_keeps_the_whole_batch_queued_for_a_retry(smtp_server, db):
+    smtp_server.stop()
+    with transaction.atomic():
+        outbox.enqueue_emails(letters("a@example.ru", "b@example.ru"))
+    rows = list(OutgoingEmail.objects.all())
+    assert {(row.status, row.attempts) for row in rows} == {(OS.QUEUED, 1)}
+    assert all(row.last_error.startswith("ConnectionRefusedError") for row in rows)
