@@ -1,5 +1,6 @@
 """Background work of the e-mail channel: a poll task per mailbox, enqueued every two minutes, and the
-outbox: a send task per message after commit plus a sweep for retries that have come due."""
+outbox: a send task per message after commit (a fan-out's: one per batch of messages) plus a sweep for retries
+that have come due."""
 
 from crontask import cron
 from django.tasks import task
@@ -31,11 +32,19 @@ def deliver_email(email_id: int) -> str:
     return email.status if email else "not due"
 
 
+@task
+def deliver_emails(email_ids: list[int]) -> dict:
+    """A batch of a fan-out, over one SMTP connection."""
+    statuses = [email.status for email in outbox.deliver_many(email_ids)]
+    return {status: statuses.count(status) for status in set(statuses)}
+
+
 @cron("* * * * *")
 @task
 def retry_outbox() -> int:
-    """Queued messages whose next attempt has come (after a transient SMTP error, or a lost enqueue)."""
+    """Queued messages whose next attempt has come (after a transient SMTP error, a lost enqueue or a worker
+    that died mid-batch), in batches over one SMTP connection each."""
     ids = outbox.due_ids()
-    for email_id in ids:
-        outbox.deliver(email_id)
+    for start in range(0, len(ids), outbox.SEND_BATCH):
+        outbox.deliver_many(ids[start:start + outbox.SEND_BATCH])
     return len(ids)
