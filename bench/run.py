@@ -452,11 +452,13 @@ def script_scenarios(config: Config) -> None:
         out, elapsed, rss = run_script("notification fan-out", [BENCH / "notifications_fanout.py", "--customers",
                                                                 count],
                                        {"DATABASE_URL": f"{base}/{config.database}_fanout"})
-        # "rendered and queued N notices in X s: …" and "handed N notices to the e-mail outbox in Y s: …"
+        # "rendered and queued N notices in X s: …", "handed N notices to the e-mail outbox in Y s: …" and
+        # "handed N notices to SMTP (…) in Z s: …": stages one after the other, so the sum is the total
         steps = [(int(n), float(t)) for n, t in re.findall(r"(?:rendered and queued|handed) (\d+) notices[^\n]*? in "
                                                            r"([\d.]+) s", out)]
         if steps:
-            script_row("abonent", f"notification fan-out: {steps[0][0]:,} notices rendered and handed to the outbox",
+            script_row("abonent", f"notification fan-out: {steps[0][0]:,} notices rendered and handed to SMTP "
+                                  "(2 workers)",
                        items=steps[0][0], seconds=sum(t for _, t in steps), rss=rss, unit="notice",
                        target="100,000 in < 10 min (≥ 167/s)", note="; ".join(parse_rates(out)["lines"]))
     if config.wants("report") and (BENCH / "report_monthly.py").exists():
