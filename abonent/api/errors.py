@@ -2,8 +2,9 @@
 
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from abonent.api.validation import in_russian
 from abonent.appeals.errors import AppealError
 
 # The services name the field of the web forms; the API's body calls it otherwise.
@@ -44,7 +45,11 @@ def install_handlers(api: NinjaAPI) -> None:
         detail = _NINJA_MESSAGES.get(exc.message, exc.message)
         return api.create_response(request, {"detail": detail, "field": None}, status=exc.status_code)
 
+    def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        return api.create_response(request, {"detail": [in_russian(e) for e in exc.errors]}, status=422)
+
     api.add_exception_handler(ApiError, api_error)
+    api.add_exception_handler(ValidationError, validation_error)
     api.add_exception_handler(AppealError, appeal_error)
     api.add_exception_handler(AuthenticationError, authentication_error)
     api.add_exception_handler(HttpError, http_error)

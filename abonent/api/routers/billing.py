@@ -52,6 +52,9 @@ class ImportRejected(Schema):
 
 KIND_FORM = Form("", description="Вид данных, если он не указан в самом файле: balances, charges, documents, "
                                  "payments, meters, readings; пусто — как указано в файле.")
+# Optional in the schema: Django drops an empty file part before validation, and a missing file is answered in
+# Russian (400) rather than with the framework's «Field required».
+FILE_PART = File(None, description="Файл выгрузки (CSV, JSON или ZIP-пакет).")
 DRY_RUN_FORM = Form(False, description="true — только проверить и посчитать, ничего не записывая.")
 
 
@@ -72,13 +75,13 @@ def _item(error: RowError) -> dict:
     openapi_extra={"responses": {
         201: {"description": "Файл загружен."},
         200: {"description": "Этот же файл уже загружен (ничего не изменилось) или проверен без загрузки."},
-        400: {"description": "Файл слишком велик для загрузки через API."},
+        400: {"description": "Файл не приложен, пуст или слишком велик для загрузки через API."},
         401: {"description": "Нет токена доступа или он недействителен."},
         403: {"description": "Недостаточно прав: нужно право загружать данные из биллинга."},
         422: {"description": "Файл отклонён целиком: ошибки с номерами строк, ничего не загружено."},
     }},
 )
-def billing_import(request: HttpRequest, file: File[UploadedFile],
+def billing_import(request: HttpRequest, file: UploadedFile | None = FILE_PART,
                    kind: KindField = KIND_FORM, dry_run: bool = DRY_RUN_FORM):
     """Загружает файл выгрузки биллинга (формат — docs/billing-import.md): сальдо, начисления, финансовые
     документы (в том числе ZIP-пакет с PDF), платежи, приборы учёта, показания. Файл с любой ошибкой не
@@ -87,6 +90,8 @@ def billing_import(request: HttpRequest, file: File[UploadedFile],
     if not user.has_perm(PERMISSION):
         security_log.warning("API authorization refused: user id=%s lacks %s", user.pk, PERMISSION)
         raise forbidden()
+    if file is None or not file.size:
+        raise ApiError(400, "Файл не приложен или пуст: приложите выгрузку биллинга в поле file.", field="file")
     if file.size is not None and file.size > MAX_UPLOAD:
         raise ApiError(400, "Файл больше 200 МБ: загрузите его командой manage.py import_billing.", field="file")
     result = import_file(content=file.read(), file_name=file.name or "файл", kind=kind or None, user=user,

@@ -407,3 +407,13 @@ def test_message_through_another_channel_keeps_its_own_source_key(operator_api, 
 
 def test_topics_exist_for_the_fixtures(organisation):
     assert set(Topic.objects.values_list("code", flat=True)) >= {"payments", "readings"}
+
+
+@pytest.mark.django_db
+def test_schema_violations_are_worded_in_russian_with_the_field(operator_api, organisation):
+    response = operator_api.post("/api/appeals", {"channel": "pigeon", "kind": "question", "text": "Т" * 3})
+    assert response.status_code == 422
+    by_field = {tuple(e["loc"][-1:]): e for e in response.json()["detail"]}
+    assert by_field[("channel",)]["type"] == "literal_error"
+    message = by_field[("channel",)]["msg"]
+    assert message.startswith("Недопустимое значение: ожидается одно из ") and " или " in message

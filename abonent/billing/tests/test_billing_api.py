@@ -4,6 +4,7 @@ import json
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from abonent.api.auth import issue_token
@@ -101,11 +102,6 @@ def test_without_the_permission_403(supervisor):
     assert not ImportBatch.objects.exists()
 
 
-def test_without_a_file_422_in_ninjas_format(token):
-    response = Client().post(URL, {}, headers={"Authorization": f"Bearer {token}"})
-    assert response.status_code == 422 and response.json()["detail"][0]["loc"][-1] == "file"
-
-
 def test_the_operation_declares_its_responses(client):
     schema = json.loads(client.get("/api/openapi.json").content)
     operation = schema["paths"][URL]["post"]
@@ -114,3 +110,12 @@ def test_the_operation_declares_its_responses(client):
     assert operation["responses"]["422"]["content"]["application/json"]["schema"]["$ref"] == (
         "#/components/schemas/ImportRejected")
     assert "multipart/form-data" in operation["requestBody"]["content"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("files", [{}, {"file": SimpleUploadedFile("пусто.csv", b"")}])
+def test_a_missing_or_empty_file_is_400_in_russian(token, files):
+    response = Client().post(URL, {"kind": "charges", **files}, headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 400
+    assert response.json() == {"detail": "Файл не приложен или пуст: приложите выгрузку биллинга в поле file.",
+                               "field": "file"}
