@@ -44,10 +44,12 @@ test-rq: install
 restore-drill: install
 	scripts/restore-drill
 
-# Fault drills on PostgreSQL: registration while database connections are killed; a worker killed mid-batch.
+# Fault drills on PostgreSQL: registration while database connections are killed; a worker killed mid-batch
+# of acknowledgements; an intake worker killed while it registers recorded mail.
 faults: install
 	$(PY) -m faults.registration_under_db_drops
 	$(PY) -m faults.worker_killed_mid_batch
+	$(PY) -m faults.intake_worker_killed
 
 # Speed at scale, side by side with django-helpdesk (bench/README.md): PostgreSQL on 127.0.0.1:5432, loopback only.
 # BENCH_SIZE=100000 for a quick run; the seeded databases are reused by the next run.

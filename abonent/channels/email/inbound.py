@@ -1,29 +1,49 @@
-"""Intake of a company mailbox (standard 2.2.6), exactly once: every message is recorded with its IMAP
-position (folder, UIDVALIDITY, UID) and raw bytes before it is parsed; registration goes through the
-appeals services with a source key from the Message-ID, so a re-seen or re-delivered message is a no-op;
-the message is flagged or moved on the server only after its outcome is committed. Nothing is deleted.
+"""Intake of a company mailbox (standard 2.2.6), exactly once, in two steps.
 
-Throughput (bench/mail_intake.py): a fetched chunk of messages is recorded with one INSERT and read back with
-one SELECT; each message is then registered in a transaction of its own. On PostgreSQL those transactions
-commit without waiting for the disk (synchronous_commit off, for this session and only while the chunk is
-processed), and one durable commit at the end of the chunk flushes the WAL of all of them before any message
-is flagged on the server: the flag still follows a durable outcome, but a chunk waits for the disk once
-instead of three or four times per message. A crash before that flush may lose the chunk's last outcomes;
-those messages are not flagged, so the next poll registers them again (at most the acknowledgement
-of such a message is sent twice, when the task queue is not in this database)."""
+The poller records every message with its IMAP position (folder, UIDVALIDITY, UID) and raw bytes, one INSERT
+per fetched chunk committed durably, and only then flags the chunk on the server (one STORE, or a MOVE when a
+processed folder is configured): the flag means "recorded", and the record is the durable point. Nothing is
+deleted; a message recorded before a crash but not flagged is only flagged by the next poll.
+
+Registration runs from the records; its state lives in the InboundEmail row (status `received` until an
+outcome is written). Each record is claimed in the transaction that registers it and writes its outcome:
+`SELECT … FOR UPDATE SKIP LOCKED` on PostgreSQL, so several task workers register different records in
+parallel and a record being registered is skipped by the others; on SQLite a conditional UPDATE takes the
+database's single write lock, so claimers go one after another. A worker killed mid-registration rolls its
+transaction back: the record is `received` again, and the sweep (`sweep_inbound`, for records left
+`received` past STALE_AFTER) registers it. A record registered twice by a race or a repeated task is still
+registered once: the claim sees its outcome, and registration goes through the appeals services with a
+source key from the Message-ID, so a re-seen or re-delivered message is a no-op. A message that cannot be
+parsed is quarantined with its bytes for staff to register by hand; an auto-reply or a bounce is an outcome
+too (ignored; a bounce marks our outgoing message failed), so neither is retried.
+
+Where registration runs: on PostgreSQL with a real task queue the poller enqueues one `register_inbound` task
+per recorded chunk (run by any number of workers); otherwise (SQLite, the tests' immediate backend) the poller
+registers the chunk itself, then whatever an earlier run left `received`.
+
+Throughput (bench/mail_intake.py): a chunk of records is parsed before its claims (outside any transaction)
+and the customers are looked up for the whole chunk at once (sender addresses, INN, contract and account
+numbers: at most six queries per chunk, not per message). On PostgreSQL the per-message transactions commit
+without waiting for the disk (synchronous_commit off, for this session and only while the chunk is
+registered); one durable commit at the end of the chunk flushes them all. A database crash before that
+flush may lose the chunk's last outcomes together with their appeals (one transaction each): those records
+are `received` again and the sweep registers them; at most the acknowledgement of such a message is sent
+twice, when the task queue is not in this database."""
 
 import contextlib
 import hashlib
 import logging
 import re
 import uuid
-from collections.abc import Iterator
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.db import DatabaseError, DataError, transaction
 from django.db import connection as db_connection
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from abonent.appeals.errors import AppealError
@@ -41,6 +61,7 @@ from abonent.customers.models import BillingAccount, ContactPerson, Contract, Cu
 log = logging.getLogger(__name__)
 S = InboundEmail.Status
 LOCK_TTL = timedelta(minutes=10)
+STALE_AFTER = timedelta(minutes=10)
 FETCH_CHUNK = 50
 _NUMBER_IN_SUBJECT = re.compile(r"№\s*(\d{4}-\d{6})")
 _INN = re.compile(r"(?<!\d)(\d{10}|\d{12})(?!\d)")
@@ -51,6 +72,8 @@ _TOKEN = re.compile(r"(?<![\w/-])[\w/-]*\d[\w/-]*")
 class PollResult:
     skipped: bool = False
     seen: int = 0
+    recorded: int = 0
+    queued: int = 0
     outcomes: dict[str, int] = field(default_factory=dict)
     error: str = ""
 
@@ -78,56 +101,76 @@ def imap_settings(connection: MailboxConnection) -> ImapSettings:
                         processed_folder=connection.processed_folder)
 
 
-def poll_mailbox(connection_id: int, *, limit: int = 500) -> PollResult:
-    """Reads up to `limit` pending messages of one mailbox and registers them. A server error is stored on
-    the mailbox for the admin; any other error propagates (the lock is released, the batch resumes next time)."""
+def registers_in_parallel() -> bool:
+    """Task workers register the records when they can claim them side by side (PostgreSQL) and a queue
+    actually hands the work to them; otherwise the poller registers them itself, in order."""
+    from django.tasks.backends.immediate import ImmediateBackend
+
+    from abonent.channels.email.tasks import register_inbound
+
+    return (db_connection.features.has_select_for_update_skip_locked
+            and not isinstance(register_inbound.get_backend(), ImmediateBackend))
+
+
+def poll_mailbox(connection_id: int, *, limit: int = 500, parallel: bool | None = None) -> PollResult:
+    """Records up to `limit` pending messages of one mailbox, flags them, and registers them or enqueues
+    their registration. A server error is stored on the mailbox for the admin; any other error propagates
+    (the lock is released, the batch resumes next time)."""
     token = acquire_lock(connection_id)
     if token is None:
         return PollResult(skipped=True)
     result = PollResult()
+    if parallel is None:
+        parallel = registers_in_parallel()
     try:
         connection = MailboxConnection.objects.select_related("mailbox").get(pk=connection_id)
         try:
             with ImapSession(imap_settings(connection)) as imap:
-                _poll(imap, connection, result, limit)
+                _poll(imap, connection, result, limit, parallel)
         except ImapError as error:
             result.error = str(error)
-        registered = result.outcomes.get(S.REGISTERED, 0) + result.outcomes.get(S.THREADED, 0)
-        MailboxConnection.objects.filter(pk=connection_id).update(
-            last_poll_at=timezone.now(), last_error=result.error, registered_count=F("registered_count") + registered)
+        if not parallel:
+            # Left `received` by an earlier, interrupted run (or recorded before a server error above).
+            leftover = list(InboundEmail.objects.filter(connection=connection, status=S.RECEIVED)
+                            .order_by("pk").values_list("pk", flat=True))
+            _count(result, register_received(leftover))
+        MailboxConnection.objects.filter(pk=connection_id).update(last_poll_at=timezone.now(), last_error=result.error)
     finally:
         release_lock(connection_id, token)
     return result
 
 
-def _poll(imap: ImapSession, connection: MailboxConnection, result: PollResult, limit: int) -> None:
+def _poll(imap: ImapSession, connection: MailboxConnection, result: PollResult, limit: int, parallel: bool) -> None:
+    from abonent.channels.email.tasks import register_inbound
+
     uidvalidity = imap.uidvalidity()
     uids = imap.pending_uids()
-    known = dict(InboundEmail.objects.filter(connection=connection, folder=connection.folder,
-                                             uidvalidity=uidvalidity, uid__in=uids).values_list("uid", "status"))
-    # Committed before a crash but not yet flagged or moved on the server: only mark them now.
-    imap.mark_processed([uid for uid in uids if known.get(uid) in InboundEmail.DONE])
-    todo = [uid for uid in uids if known.get(uid) not in InboundEmail.DONE][:limit]
+    recorded = set(InboundEmail.objects.filter(connection=connection, folder=connection.folder,
+                                               uidvalidity=uidvalidity, uid__in=uids).values_list("uid", flat=True))
+    # Recorded before a crash but not yet flagged or moved on the server: only mark them now.
+    imap.mark_processed([uid for uid in uids if uid in recorded])
+    todo = [uid for uid in uids if uid not in recorded][:limit]
     for start in range(0, len(todo), FETCH_CHUNK):
         chunk = todo[start:start + FETCH_CHUNK]
-        raws = imap.fetch_raw(chunk)
-        done = []
-        try:
-            with relaxed_commits():
-                records = record_chunk(connection, uidvalidity, raws)
-                for uid in chunk:
-                    if uid not in records:
-                        continue  # moved away by someone else meanwhile
-                    status = process(records[uid])
-                    result.seen += 1
-                    result.outcomes[status] = result.outcomes.get(status, 0) + 1
-                    done.append(uid)
-        finally:
-            if done:
-                # If this durable commit fails, nothing is flagged: the next poll finds the outcomes
-                # that did reach the disk (and flags them) and processes the rest again.
-                make_durable(connection.pk)
-                imap.mark_processed(done)
+        records = record_chunk(connection, uidvalidity, imap.fetch_raw(chunk))
+        # The chunk is committed (autocommit, a durable commit): from here the record is the message.
+        done = [uid for uid in chunk if uid in records]  # the others were moved away by someone else meanwhile
+        imap.mark_processed(done)
+        result.recorded += len(done)
+        todo_records = [records[uid] for uid in done if records[uid].status == S.RECEIVED]
+        if not todo_records:
+            continue
+        if parallel:
+            register_inbound.enqueue([record.pk for record in todo_records])
+            result.queued += len(todo_records)
+        else:
+            _count(result, _register_chunk(todo_records))
+
+
+def _count(result: PollResult, outcomes: dict[str, int]) -> None:
+    for status, count in outcomes.items():
+        result.seen += count
+        result.outcomes[status] = result.outcomes.get(status, 0) + count
 
 
 def record_chunk(connection: MailboxConnection, uidvalidity: int, raws: dict[int, bytes]) -> dict[int, InboundEmail]:
@@ -140,6 +183,62 @@ def record_chunk(connection: MailboxConnection, uidvalidity: int, raws: dict[int
         [InboundEmail(**position, uid=uid, raw=raw, size=len(raw)) for uid, raw in raws.items()],
         ignore_conflicts=True)
     return {record.uid: record for record in InboundEmail.objects.filter(**position, uid__in=list(raws))}
+
+
+# --- registration from the records ---
+
+
+def register_received(ids: Iterable[int]) -> dict[str, int]:
+    """Registers the records among `ids` still `received`, each exactly once however many workers run this
+    at the same time: see the module docstring. Returns the outcomes of the records this call registered;
+    an unexpected error propagates, and what it left `received` goes to the sweep."""
+    ids = list(ids)
+    outcomes: Counter[str] = Counter()
+    for start in range(0, len(ids), FETCH_CHUNK):
+        records = list(InboundEmail.objects.filter(pk__in=ids[start:start + FETCH_CHUNK], status=S.RECEIVED)
+                       .order_by("pk"))
+        if records:
+            outcomes.update(_register_chunk(records))
+    return dict(outcomes)
+
+
+def _register_chunk(records: list[InboundEmail]) -> Counter[str]:
+    parsed = {record.pk: parse_record(record) for record in records}
+    lookups = Lookups([mail for mail in parsed.values() if isinstance(mail, ParsedMail)])
+    outcomes: Counter[str] = Counter()
+    registered: Counter[int] = Counter()
+    try:
+        with relaxed_commits():
+            for record in records:
+                with transaction.atomic():
+                    if not claim(record.pk):
+                        continue  # another worker has it, or has done it
+                    status = process(record, parsed=parsed[record.pk], lookups=lookups)
+                outcomes[status] += 1
+                if status in (S.REGISTERED, S.THREADED):
+                    registered[record.connection_id] += 1
+    finally:
+        # A commit that waits for the disk flushes this session's relaxed ones before it.
+        make_durable(registered)
+    return outcomes
+
+
+def claim(record_id: int) -> bool:
+    """Inside the transaction that registers the record: True if it is still `received` and now ours until
+    that transaction ends."""
+    rows = InboundEmail.objects.filter(pk=record_id, status=S.RECEIVED)
+    if db_connection.features.has_select_for_update_skip_locked:
+        return rows.select_for_update(skip_locked=True).values_list("pk", flat=True).first() is not None
+    # SQLite: this write takes the database's only write lock until commit; a second claimer waits for it
+    # and then finds the record done.
+    return rows.update(status=S.RECEIVED) == 1
+
+
+def sweep_ids(*, stale_after: timedelta = STALE_AFTER) -> list[int]:
+    """Records left `received` longer than a registration takes: their worker crashed, their task was lost,
+    or an error stopped them (then every sweep tries again)."""
+    return list(InboundEmail.objects.filter(status=S.RECEIVED, fetched_at__lt=timezone.now() - stale_after)
+                .order_by("pk").values_list("pk", flat=True))
 
 
 @contextlib.contextmanager
@@ -162,10 +261,13 @@ def relaxed_commits() -> Iterator[None]:
                 db_connection.close()  # never hand a relaxed session to the next user of the connection
 
 
-def make_durable(connection_id: int) -> None:
-    """A commit that waits for the disk. It writes a row (the mailbox's last poll time), so its commit
-    record is flushed, and with it the WAL of every transaction committed before it in this session."""
-    MailboxConnection.objects.filter(pk=connection_id).update(last_poll_at=timezone.now())
+def make_durable(registered: dict[int, int]) -> None:
+    """Adds a chunk's registrations to the mailboxes' counters in a commit that waits for the disk, and with
+    it the WAL of every transaction committed before it in this session. A chunk that registered nothing has
+    nothing to flush that matters: its outcomes (ignored, quarantined, duplicate) are redone from the record
+    by the sweep if a database crash loses them."""
+    for connection_id, count in sorted(registered.items()):
+        MailboxConnection.objects.filter(pk=connection_id).update(registered_count=F("registered_count") + count)
 
 
 # --- one message ---
@@ -177,19 +279,30 @@ def source_key(mail: ParsedMail | None, raw: bytes) -> str:
     return "email-sha256:" + hashlib.sha256(raw).hexdigest()
 
 
-def process(record: InboundEmail) -> str:
+def parse_record(record: InboundEmail) -> ParsedMail | Exception:
+    """The parsed message, or why it cannot be read (the record then goes to the quarantine)."""
+    try:
+        return parse(bytes(record.raw))
+    except UnreadableMail as error:
+        return error
+    except Exception as error:  # noqa: BLE001 - a parser bug must not stop the mailbox
+        log.exception("e-mail %s could not be parsed", record.pk)
+        return error
+
+
+def process(record: InboundEmail, *, parsed: ParsedMail | Exception | None = None,
+            lookups: "Lookups | None" = None) -> str:
     """Parses a recorded message and registers it, threads it, ignores it (auto-reply, bounce) or
-    quarantines it. Idempotent: a record already done is left as it is."""
+    quarantines it. Idempotent: a record already done is left as it is. `parsed` and `lookups` are the
+    chunk's, when a chunk is registered."""
     if record.status in InboundEmail.DONE:
         return record.status
     raw = bytes(record.raw)
-    try:
-        mail = parse(raw)
-    except UnreadableMail as error:
-        return _finish(record, S.QUARANTINED, detail=str(error), key=source_key(None, raw))
-    except Exception as error:  # noqa: BLE001 - a parser bug must not stop the mailbox
-        log.exception("e-mail %s could not be parsed", record.pk)
-        return _finish(record, S.QUARANTINED, detail=f"{type(error).__name__}: {error}", key=source_key(None, raw))
+    mail = parse_record(record) if parsed is None else parsed
+    if isinstance(mail, UnreadableMail):
+        return _finish(record, S.QUARANTINED, detail=str(mail), key=source_key(None, raw))
+    if isinstance(mail, Exception):
+        return _finish(record, S.QUARANTINED, detail=f"{type(mail).__name__}: {mail}", key=source_key(None, raw))
     record.message_id, record.subject = mail.message_id[:998], mail.subject[:300]
     record.sender = f"{mail.from_name} <{mail.from_address}>".strip()[:300]
     key = source_key(mail, raw)
@@ -199,7 +312,7 @@ def process(record: InboundEmail) -> str:
                 if mail.bounced_message_ids:
                     mark_bounced(message_ids=mail.bounced_message_ids, reason=mail.text[:500] or mail.auto_reason)
                 return _finish(record, S.IGNORED, detail=mail.auto_reason, key=key)
-            status, appeal = _register_or_thread(mail, raw, key)
+            status, appeal = _register_or_thread(mail, raw, key, lookups or Lookups([mail]))
             return _finish(record, status, appeal=appeal, key=key)
     except AppealError as error:
         return _finish(record, S.QUARANTINED, detail=error.message, key=key)
@@ -223,7 +336,7 @@ def _finish(record: InboundEmail, status: str, *, detail: str = "", appeal: Appe
     return status
 
 
-def _register_or_thread(mail: ParsedMail, raw: bytes, key: str) -> tuple[str, Appeal]:
+def _register_or_thread(mail: ParsedMail, raw: bytes, key: str, lookups: "Lookups") -> tuple[str, Appeal]:
     author = f"{mail.from_name} <{mail.from_address}>".replace(" <>", "").strip()
     candidates = thread_candidates(mail)
     appeal = next((a for a in candidates if sender_may_write_to(a, mail.from_address)), None)
@@ -239,7 +352,7 @@ def _register_or_thread(mail: ParsedMail, raw: bytes, key: str) -> tuple[str, Ap
     draft = AppealDraft(
         text=mail.text, channel="email", subject=mail.subject or "(без темы)", sender_name=mail.from_name,
         sender_email=mail.from_address, received_at=_received_at(mail), files=accepted,
-        customer=customer_by_address(mail.from_address))
+        customer=lookups.customer(mail.from_address))
     registration = register_appeal(draft=draft, source_key=key)
     if not registration.created:
         return S.DUPLICATE, registration.appeal
@@ -249,7 +362,7 @@ def _register_or_thread(mail: ParsedMail, raw: bytes, key: str) -> tuple[str, Ap
         numbers = ", ".join(f"№ {a.number}" for a in candidates)
         notes.append(f"Письмо похоже на ответ по обращению {numbers}, но адрес отправителя {mail.from_address} "
                      f"не совпадает с адресами клиента: зарегистрировано как новое.")
-    if appeal.customer_id is None and (hint := suggest_customer(mail.text)):
+    if appeal.customer_id is None and (hint := lookups.suggestion(mail.text)):
         notes.append(hint)
     for note in notes:
         add_note(appeal=appeal, author=None, text=note)
@@ -287,7 +400,7 @@ def thread_candidates(mail: ParsedMail) -> list[Appeal]:
     ids = [i for i in [mail.in_reply_to, *mail.references] if i]
     appeal_ids = list(OutgoingEmail.objects.filter(message_id__in=ids, appeal__isnull=False)
                       .values_list("appeal_id", flat=True).distinct()) if ids else []
-    found = list(Appeal.objects.filter(pk__in=appeal_ids).select_related("customer"))
+    found = list(Appeal.objects.filter(pk__in=appeal_ids).select_related("customer")) if appeal_ids else []
     if match := _NUMBER_IN_SUBJECT.search(mail.subject):
         found += [a for a in Appeal.objects.filter(number=match.group(1)).select_related("customer")
                   if a not in found]
@@ -310,28 +423,58 @@ def sender_may_write_to(appeal: Appeal, address: str) -> bool:
 
 def customer_by_address(address: str) -> Customer | None:
     """The customer whose own or contact person's e-mail is the sender's, when exactly one matches."""
-    if not address:
-        return None
-    found = list(Customer.objects.filter(Q(email__iexact=address) | Q(contacts__email__iexact=address))
-                 .distinct()[:2])
-    return found[0] if len(found) == 1 else None
+    return Lookups([ParsedMail(from_address=address)]).customer(address)
 
 
 def suggest_customer(text: str) -> str:
     """INN, contract or billing account numbers in the text suggest the customer; staff confirm it."""
-    tokens = set(_TOKEN.findall(text)[:200])
-    inns = set(_INN.findall(text))
-    hints = []
-    if inns:
-        hints += [f"{c} (ИНН {c.inn})" for c in Customer.objects.filter(inn__in=inns)[:3]]
-    if tokens:
-        hints += [f"{c.customer} (договор № {c.number})"
-                  for c in Contract.objects.filter(number__in=tokens).select_related("customer")[:3]]
+    return Lookups([ParsedMail(text=text)]).suggestion(text)
+
+
+def _tokens(text: str) -> tuple[set[str], set[str]]:
+    return set(_INN.findall(text)), set(_TOKEN.findall(text)[:200])
+
+
+class Lookups:
+    """Sender identification for a chunk of messages in at most six queries, not that many per message:
+    customers by the senders' addresses (their own or a contact person's, case-insensitive), and the
+    customers suggested by INN, contract and billing account numbers in the texts."""
+
+    def __init__(self, mails: list[ParsedMail]):
+        addresses = {m.from_address.strip().lower() for m in mails if m.from_address.strip()}
+        owners: dict[str, set[int]] = defaultdict(set)
+        if addresses:
+            for address, pk in (Customer.objects.annotate(address=Lower("email")).filter(address__in=addresses)
+                                .values_list("address", "pk")):
+                owners[address].add(pk)
+            for address, pk in (ContactPerson.objects.annotate(address=Lower("email"))
+                                .filter(address__in=addresses).values_list("address", "customer_id")):
+                owners[address].add(pk)
+        self._owner = {address: next(iter(pks)) for address, pks in owners.items() if len(pks) == 1}
+        self._customers = Customer.objects.in_bulk(set(self._owner.values())) if self._owner else {}
+        inns, tokens = set(), set()
+        for mail in mails:
+            found = _tokens(mail.text)
+            inns |= found[0]
+            tokens |= found[1]
+        self._by_inn = list(Customer.objects.filter(inn__in=inns)) if inns else []
+        self._contracts = list(Contract.objects.filter(number__in=tokens).select_related("customer")) if tokens else []
+        self._accounts = (list(BillingAccount.objects.filter(number__in=tokens).select_related("contract__customer"))
+                          if tokens else [])
+
+    def customer(self, address: str) -> Customer | None:
+        pk = self._owner.get(address.strip().lower())
+        return self._customers.get(pk) if pk is not None else None
+
+    def suggestion(self, text: str) -> str:
+        inns, tokens = _tokens(text)
+        hints = [f"{c} (ИНН {c.inn})" for c in self._by_inn if c.inn in inns][:3]
+        hints += [f"{c.customer} (договор № {c.number})" for c in self._contracts if c.number in tokens][:3]
         hints += [f"{a.contract.customer} (лицевой счёт {a.number})"
-                  for a in BillingAccount.objects.filter(number__in=tokens).select_related("contract__customer")[:3]]
-    if not hints:
-        return ""
-    return "Возможно, письмо от клиента: " + "; ".join(dict.fromkeys(hints)) + ". Проверьте и укажите клиента."
+                  for a in self._accounts if a.number in tokens][:3]
+        if not hints:
+            return ""
+        return "Возможно, письмо от клиента: " + "; ".join(dict.fromkeys(hints)) + ". Проверьте и укажите клиента."
 
 
 # --- the quarantine ---

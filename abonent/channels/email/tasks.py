@@ -12,7 +12,8 @@ from abonent.channels.email.models import MailboxConnection
 @task
 def poll_mailbox(connection_id: int) -> dict:
     result = inbound.poll_mailbox(connection_id)
-    return {"skipped": result.skipped, "seen": result.seen, "outcomes": result.outcomes, "error": result.error}
+    return {"skipped": result.skipped, "seen": result.seen, "recorded": result.recorded, "queued": result.queued,
+            "outcomes": result.outcomes, "error": result.error}
 
 
 @cron("*/2 * * * *")
@@ -23,6 +24,22 @@ def poll_mailboxes() -> int:
                .values_list("pk", flat=True))
     for connection_id in ids:
         poll_mailbox.enqueue(connection_id)
+    return len(ids)
+
+
+@task
+def register_inbound(record_ids: list[int]) -> dict:
+    """Registers recorded messages; several workers may run these side by side (inbound's docstring)."""
+    return inbound.register_received(record_ids)
+
+
+@cron("*/5 * * * *")
+@task
+def sweep_inbound() -> int:
+    """Records left unregistered past inbound.STALE_AFTER are queued again, a chunk per task."""
+    ids = inbound.sweep_ids()
+    for start in range(0, len(ids), inbound.FETCH_CHUNK):
+        register_inbound.enqueue(ids[start:start + inbound.FETCH_CHUNK])
     return len(ids)
 
 

@@ -1,6 +1,7 @@
 """The poller against a real Dovecot: exactly once across re-polls and crashes, flag or move, no deletes."""
 
 import pytest
+from django.db import DatabaseError
 
 from abonent.appeals.models import Appeal
 from abonent.channels.email import inbound, tasks
@@ -46,29 +47,30 @@ def test_crash_mid_batch_then_repoll_registers_nothing_twice(connection, imap_fo
     append_all(imap_folder, BATCH)
     real_process, calls = inbound.process, []
 
-    def crash_after_three(record):
+    def crash_after_three(record, **kwargs):
         if len(calls) == 3:
             raise RuntimeError("worker killed")
         calls.append(record.uid)
-        return real_process(record)
+        return real_process(record, **kwargs)
 
     monkeypatch.setattr(inbound, "process", crash_after_three)
     with pytest.raises(RuntimeError, match="worker killed"):
         inbound.poll_mailbox(connection.pk)
     assert Appeal.objects.count() == 3
-    assert server_state(imap_folder)[:4] == [(1, True), (2, True), (3, True), (4, False)]
+    # The flag means "recorded": the whole chunk was recorded before the crash, so all of it is flagged.
+    assert all(flag for _, flag in server_state(imap_folder))
     monkeypatch.setattr(inbound, "process", real_process)
-    # The crash also left message 4 recorded but unprocessed; the lock was released.
+    # The crash left message 4 on recorded but unregistered; the lock was released.
     assert InboundEmail.objects.get(uid=4).status == InboundEmail.Status.RECEIVED
     result = inbound.poll_mailbox(connection.pk)
-    assert result.seen == 5
+    assert (result.recorded, result.seen) == (0, 5)
     assert Appeal.objects.count() == 6
     assert sorted(Appeal.objects.values_list("source_key", flat=True)) == sorted(set(
         Appeal.objects.values_list("source_key", flat=True)))
-    assert all(flag for _, flag in server_state(imap_folder))
+    assert not InboundEmail.objects.filter(status=InboundEmail.Status.RECEIVED).exists()
 
 
-def test_committed_but_unflagged_message_is_only_flagged_on_repoll(connection, imap_folder, monkeypatch):
+def test_recorded_but_unflagged_message_is_only_flagged_on_repoll(connection, imap_folder, monkeypatch):
     append_all(imap_folder, ["cp1251_8bit.eml"])
     monkeypatch.setattr(inbound.ImapSession, "mark_processed", lambda self, uids: None)
     inbound.poll_mailbox(connection.pk)
@@ -77,6 +79,46 @@ def test_committed_but_unflagged_message_is_only_flagged_on_repoll(connection, i
     assert inbound.poll_mailbox(connection.pk).seen == 0
     assert server_state(imap_folder) == [(1, True)]
     assert Appeal.objects.count() == 1
+
+
+def test_a_message_is_flagged_once_recorded_before_it_is_registered(connection, imap_folder, monkeypatch):
+    append_all(imap_folder, ["cp1251_8bit.eml", "koi8r_qp.eml"])
+    flagged_when = []
+    real_mark = inbound.ImapSession.mark_processed
+
+    def mark_processed(self, uids):
+        if uids:
+            flagged_when.append(sorted(InboundEmail.objects.filter(uid__in=uids).values_list("status", flat=True)))
+        real_mark(self, uids)
+
+    def parser_down(record, **kwargs):
+        raise RuntimeError("parser down")
+
+    monkeypatch.setattr(inbound.ImapSession, "mark_processed", mark_processed)
+    monkeypatch.setattr(inbound, "process", parser_down)
+    with pytest.raises(RuntimeError):
+        inbound.poll_mailbox(connection.pk)
+    # Recorded (committed) and flagged, not yet registered: the registration's state is in the record.
+    assert flagged_when == [["received", "received"]]
+    assert server_state(imap_folder) == [(1, True), (2, True)]
+    monkeypatch.undo()
+    assert inbound.poll_mailbox(connection.pk).outcomes == {"registered": 2}
+    assert Appeal.objects.count() == 2
+
+
+def test_nothing_is_flagged_when_the_record_is_not_committed(connection, imap_folder, monkeypatch):
+    append_all(imap_folder, ["cp1251_8bit.eml", "koi8r_qp.eml"])
+
+    def disk_full(*args):
+        raise DatabaseError("could not write to file")
+
+    monkeypatch.setattr(inbound, "record_chunk", disk_full)
+    with pytest.raises(DatabaseError):
+        inbound.poll_mailbox(connection.pk)
+    assert server_state(imap_folder) == [(1, False), (2, False)]
+    monkeypatch.undo()
+    assert inbound.poll_mailbox(connection.pk).outcomes == {"registered": 2}
+    assert server_state(imap_folder) == [(1, True), (2, True)]
 
 
 def test_processed_messages_are_moved_when_a_folder_is_configured(connection, imap_folder):
