@@ -228,7 +228,7 @@ def claim(record_id: int) -> bool:
     that transaction ends."""
     rows = InboundEmail.objects.filter(pk=record_id, status=S.RECEIVED)
     if db_connection.features.has_select_for_update_skip_locked:
-        return rows.select_for_update(skip_locked=True).values_list("pk", flat=True).first() is not None
+        return bool(list(rows.select_for_update(skip_locked=True).values_list("pk", flat=True)))
     # SQLite: this write takes the database's only write lock until commit; a second claimer waits for it
     # and then finds the record done.
     return rows.update(status=S.RECEIVED) == 1
