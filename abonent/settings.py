@@ -248,7 +248,8 @@ if os.environ.get("S3_BUCKET"):
 # --- Background work: django.tasks on the database by default ---
 # Queues by kind of work, so each can get its own workers at scale (docs/deployment.md).
 TASK_QUEUES = ["default", "intake", "notifications", "reports"]
-TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+                     "QUEUES": TASK_QUEUES}}
 if TASKS["default"]["BACKEND"] == "rq":
     # At scale: RQ on Redis (django-tasks-rq); workers: manage.py rqworker --job-class django_tasks_rq.Job ...
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": TASK_QUEUES}}

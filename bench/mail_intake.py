@@ -65,7 +65,7 @@ def run_worker() -> None:
 
     ready = DBTaskResultQuerySet.ready
     DBTaskResultQuerySet.ready = lambda self: ready(self).filter(task_path=REGISTER_TASK)
-    Worker(queue_names=["default"], interval=0.05, batch=False, backend_name="default", startup_delay=False,
+    Worker(queue_names=["intake"], interval=0.05, batch=False, backend_name="default", startup_delay=False,
            max_tasks=None, worker_id=f"bench-{os.getpid()}", excluded_queue_names=[]).run()
 
 

@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 E = AppealEvent.Kind
 
 
-@task
+@task(queue_name="intake")
 def process_event(event_id: int) -> None:
     with transaction.atomic():
         event = (AppealEvent.objects.select_for_update(skip_locked=True).select_related("appeal")
@@ -105,7 +105,7 @@ _HANDLERS = {
 }
 
 
-@task
+@task(queue_name="notifications")
 def deliver_reply(reply_id: int) -> None:
     from abonent.appeals.services.replies import mark_failed, send_reply
 
@@ -123,7 +123,7 @@ def deliver_reply(reply_id: int) -> None:
 
 
 @cron("* * * * *")
-@task
+@task(queue_name="notifications")
 def sweep_outbox() -> int:
     """Events a crash left unprocessed (the on-commit enqueue never happened) are processed here."""
     stale = timezone.now() - datetime.timedelta(minutes=1)

@@ -7,14 +7,14 @@ from django.tasks import task
 from abonent.feedback.models import Invitation, Survey
 
 
-@task
+@task(queue_name="notifications")
 def send_survey(survey_id: int) -> None:
     from abonent.feedback.services.surveys import send_survey as send
 
     send(survey_id=survey_id)
 
 
-@task
+@task(queue_name="notifications")
 def send_invitation(invitation_id: int) -> None:
     from abonent.feedback.services.invitations import send_invitation as send
 
@@ -22,7 +22,7 @@ def send_invitation(invitation_id: int) -> None:
 
 
 @cron("*/5 * * * *")
-@task
+@task(queue_name="notifications")
 def sweep_surveys() -> dict:
     """Creates the survey of every recently sent reply that has none, then sends the pending ones (new,
     and those a transient failure or a crash left behind)."""

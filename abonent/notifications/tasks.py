@@ -15,7 +15,7 @@ RULE_BATCH = 500
 
 
 @cron("0 9 * * *")
-@task
+@task(queue_name="notifications")
 def run_daily_rules() -> dict:
     """Runs every active rule for today (at 9:00 local time, when the phone line is open for calls)."""
     today = timezone.localdate()
@@ -35,7 +35,7 @@ def start_rule(rule_id: int, day: str) -> int:
     return len(batches)
 
 
-@task
+@task(queue_name="notifications")
 def run_rule_batch(rule_id: int, day: str, account_ids: list[int]) -> int:
     from django.db.models import F
 
@@ -47,24 +47,24 @@ def run_rule_batch(rule_id: int, day: str, account_ids: list[int]) -> int:
     return created
 
 
-@task
+@task(queue_name="notifications")
 def fan_out_campaign(campaign_id: int) -> int:
     return campaigns.fan_out(campaign_id)
 
 
-@task
+@task(queue_name="notifications")
 def send_campaign_batch(campaign_id: int, customer_ids: list[int]) -> int:
     return campaigns.run_batch(campaign_id, customer_ids)
 
 
-@task
+@task(queue_name="notifications")
 def dispatch_channel(channel: str) -> dict:
     outcome = dispatch.dispatch(channel)
     return {"sent": outcome.sent, "retried": outcome.retried, "failed": outcome.failed}
 
 
 @cron("* * * * *")
-@task
+@task(queue_name="notifications")
 def dispatch_due() -> list[str]:
     """Every minute: stale claims back to the queue, and a dispatcher for every channel with due notices
     (retries that have come due, what the per-minute rate held back, a lost on-commit enqueue)."""
@@ -76,12 +76,12 @@ def dispatch_due() -> list[str]:
 
 
 @cron("* * * * *")
-@task
+@task(queue_name="notifications")
 def sync_delivery_reports() -> dict:
     return receipts.sync_all()
 
 
 @cron("* * * * *")
-@task
+@task(queue_name="notifications")
 def mirror_appeal_notices() -> int:
     return appeal_events.sweep()

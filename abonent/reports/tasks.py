@@ -10,14 +10,14 @@ from abonent.reports.models import ReportDispatch
 from abonent.reports.periods import add_months, month_key, month_start
 
 
-@task
+@task(queue_name="reports")
 def send_report(dispatch_id: int) -> str:
     sent = dispatch.send(dispatch_id)
     return sent.status if sent else "skipped"
 
 
 @cron("0 8 1 * *")
-@task
+@task(queue_name="reports")
 def send_previous_month_report() -> str:
     """At 08:00 on the 1st (the organisation's time): the report of the month just ended, once."""
     month = add_months(month_start(timezone.localdate()), -1)
@@ -27,7 +27,7 @@ def send_previous_month_report() -> str:
 
 
 @cron("*/30 * * * *")
-@task
+@task(queue_name="reports")
 def sweep_report_dispatches() -> int:
     ids = dispatch.stale_pending()
     for dispatch_id in ids:

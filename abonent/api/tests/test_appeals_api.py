@@ -11,6 +11,7 @@ from abonent.appeals.services import add_message, assign_appeal
 from abonent.appeals.tests.factories import register
 from abonent.customers.tests.factories import BillingAccountFactory, CustomerFactory
 from abonent.organisation.models import Department, Topic
+from abonent.settings import TASK_QUEUES
 
 PDF = b"%PDF-1.4\n% test\n"
 
@@ -58,7 +59,7 @@ def test_registration_queries_as_the_embedded_default_runs_it(operator_api, sett
 
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
                                    "LOCATION": "abonent_cache_test"}}
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": TASK_QUEUES}}
     call_command("createcachetable", verbosity=0)
     question = {"channel": "email", "text": "Прошу разъяснить начисление", "sender_email": "a@example.ru"}
     assert operator_api.post("/api/appeals", question).status_code == 201  # loads the copies, opens the window

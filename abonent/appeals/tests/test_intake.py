@@ -16,6 +16,7 @@ from abonent.appeals.services import AppealDraft, register_appeal
 from abonent.appeals.tests.factories import register
 from abonent.customers.tests.factories import BillingAccountFactory, CustomerFactory
 from abonent.organisation.models import Department, Topic
+from abonent.settings import TASK_QUEUES
 
 BARNAUL = ZoneInfo("Asia/Barnaul")
 PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
@@ -162,7 +163,7 @@ def test_unroutable_appeal_lands_in_the_reception_group(operator):
 
 # --- The outbox's tasks on the database task queue ---
 
-DB_QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+DB_QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": TASK_QUEUES}}
 
 
 def _queued_events() -> list[int]:

@@ -10,7 +10,7 @@ from abonent.channels.edo import inbound, sender
 from abonent.channels.edo.models import EdoBox
 
 
-@task
+@task(queue_name="intake")
 def poll_edo_box(box_id: int) -> dict:
     result = inbound.poll_box(box_id)
     return {"skipped": result.skipped, "registered": result.registered, "repeated": result.repeated,
@@ -18,7 +18,7 @@ def poll_edo_box(box_id: int) -> dict:
 
 
 @cron("*/5 * * * *")
-@task
+@task(queue_name="intake")
 def poll_edo_boxes() -> int:
     """Enqueues a poll of every enabled box whose interval has passed; the per-box lock makes overlaps harmless."""
     now = timezone.now()
@@ -28,14 +28,14 @@ def poll_edo_boxes() -> int:
     return len(boxes)
 
 
-@task
+@task(queue_name="notifications")
 def deliver_edo(outgoing_id: int) -> str:
     outgoing = sender.deliver(outgoing_id)
     return outgoing.status if outgoing else "not due"
 
 
 @cron("* * * * *")
-@task
+@task(queue_name="notifications")
 def retry_edo_outbox() -> int:
     ids = sender.due_ids()
     for outgoing_id in ids:
@@ -44,6 +44,6 @@ def retry_edo_outbox() -> int:
 
 
 @cron("*/10 * * * *")
-@task
+@task(queue_name="notifications")
 def check_edo_receipts() -> dict:
     return sender.check_receipts()

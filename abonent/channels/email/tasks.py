@@ -9,7 +9,7 @@ from abonent.channels.email import inbound, outbox
 from abonent.channels.email.models import MailboxConnection
 
 
-@task
+@task(queue_name="intake")
 def poll_mailbox(connection_id: int) -> dict:
     result = inbound.poll_mailbox(connection_id)
     return {"skipped": result.skipped, "seen": result.seen, "recorded": result.recorded, "queued": result.queued,
@@ -17,7 +17,7 @@ def poll_mailbox(connection_id: int) -> dict:
 
 
 @cron("*/2 * * * *")
-@task
+@task(queue_name="intake")
 def poll_mailboxes() -> int:
     """Enqueues a poll of every active mailbox; the per-mailbox lock makes overlapping polls harmless."""
     ids = list(MailboxConnection.objects.filter(poll_enabled=True, mailbox__is_active=True)
@@ -27,14 +27,14 @@ def poll_mailboxes() -> int:
     return len(ids)
 
 
-@task
+@task(queue_name="intake")
 def register_inbound(record_ids: list[int]) -> dict:
     """Registers recorded messages; several workers may run these side by side (inbound's docstring)."""
     return inbound.register_received(record_ids)
 
 
 @cron("*/5 * * * *")
-@task
+@task(queue_name="intake")
 def sweep_inbound() -> int:
     """Records left unregistered past inbound.STALE_AFTER are queued again, a chunk per task."""
     ids = inbound.sweep_ids()
@@ -43,13 +43,13 @@ def sweep_inbound() -> int:
     return len(ids)
 
 
-@task
+@task(queue_name="notifications")
 def deliver_email(email_id: int) -> str:
     email = outbox.deliver(email_id)
     return email.status if email else "not due"
 
 
-@task
+@task(queue_name="notifications")
 def deliver_emails(email_ids: list[int]) -> dict:
     """A batch of a fan-out, over one SMTP connection."""
     statuses = [email.status for email in outbox.deliver_many(email_ids)]
@@ -57,7 +57,7 @@ def deliver_emails(email_ids: list[int]) -> dict:
 
 
 @cron("* * * * *")
-@task
+@task(queue_name="notifications")
 def retry_outbox() -> int:
     """Queued messages whose next attempt has come (after a transient SMTP error, a lost enqueue or a worker
     that died mid-batch), in batches over one SMTP connection each."""

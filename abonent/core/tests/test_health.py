@@ -7,10 +7,11 @@ from django.utils import timezone
 
 from abonent.core.models import Heartbeat
 from abonent.core.tasks import SCHEDULER, scheduler_heartbeat
+from abonent.settings import TASK_QUEUES
 
 pytestmark = pytest.mark.django_db
 
-DB_QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+DB_QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": TASK_QUEUES}}
 
 
 def test_healthy_when_the_scheduler_beats(client):
