@@ -28,7 +28,8 @@ class MailboxConnection(TimeStampedModel):
     folder = models.CharField("папка входящих", max_length=200, default="INBOX")
     processed_folder = models.CharField(
         "папка обработанных", max_length=200, blank=True,
-        help_text="Куда перемещать зарегистрированные письма. Пусто — письмо остаётся в папке с пометкой.")
+        help_text="Куда перемещать письма, принятые в систему (сохранённые для регистрации). Пусто — письмо "
+                  "остаётся в папке с пометкой.")
     poll_enabled = models.BooleanField("опрашивать", default=True)
     last_poll_at = models.DateTimeField("последний опрос", null=True, blank=True)
     last_error = models.TextField("последняя ошибка", blank=True)
