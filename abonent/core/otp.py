@@ -25,6 +25,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode as django_urlencode
 from django_otp import verify_token
+from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -272,6 +273,18 @@ def staff_login_required(view):
 # is refused on production installs (settings.ALLOW_DEMO_DATA); this key is public by design.
 DEMO_KEY = b"abonent-demo-totp-20".hex()
 DEMO_DEVICE_NAME = "Демо-приложение"
+
+
+def demo_code(user) -> str | None:
+    """The current code of the demo app, on a demo installation only (ALLOW_DEMO_DATA): its key is printed by
+    `make run` and written in the repository, so showing the code reveals nothing, and a person trying the demo
+    in a browser needs no authenticator app."""
+    if not settings.ALLOW_DEMO_DATA:
+        return None
+    device = TOTPDevice.objects.filter(user=user, confirmed=True, name=DEMO_DEVICE_NAME, key=DEMO_KEY).first()
+    if device is None:
+        return None
+    return f"{TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).token():0{device.digits}d}"
 
 
 def seed_demo_second_factor(users) -> str:

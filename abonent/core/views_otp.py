@@ -130,7 +130,8 @@ def otp_verify_view(request: HttpRequest) -> HttpResponse:
             return redirect("login")
         request.session[TRIES_SESSION_KEY] = tries
         form.add_error("code", "Код не подошёл. Введите новый код из приложения или неиспользованный резервный код.")
-    return render(request, "registration/login_otp.html", {"form": form, "next": next_url})
+    return render(request, "registration/login_otp.html",
+                  {"form": form, "next": next_url, "demo_code": otp.demo_code(user)})
 
 
 @sensitive_post_parameters("code")

@@ -276,3 +276,28 @@ def test_demo_staff_share_one_demo_app_key(operator, supervisor):
     assert secret == otp.seed_demo_second_factor([operator, supervisor])  # idempotent
     devices = TOTPDevice.objects.filter(user__in=[operator, supervisor], confirmed=True)
     assert devices.count() == 2 and {otp.secret_of(d) for d in devices} == {secret}
+
+
+# --- The demo installation ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("demo", [True, False])
+def test_the_demo_apps_code_is_shown_on_a_demo_installation_only(client, operator, settings, demo):
+    settings.ALLOW_DEMO_DATA = demo
+    otp.seed_demo_second_factor([operator])
+    with time_machine.travel(NOW, tick=False):
+        password_step(client, operator)
+        page = client.get(VERIFY).content.decode()
+        shown = re.search(r"сейчас его код — <strong>(\d{6})</strong>", page)
+        assert bool(shown) is demo
+        if demo:
+            assert client.post(VERIFY, {"code": shown.group(1)}).status_code == 302
+            assert verified(client)
+
+
+def test_an_app_of_its_own_is_never_shown_even_on_a_demo_installation(client, enrolled, settings):
+    settings.ALLOW_DEMO_DATA = True
+    operator, _, _ = enrolled
+    with time_machine.travel(NOW, tick=False):
+        password_step(client, operator)
+        assert "data-demo-code" not in client.get(VERIFY).content.decode()
