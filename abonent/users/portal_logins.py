@@ -232,19 +232,3 @@ def disable_two_factor(*, user: User) -> None:
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
 
-
-def verify_second_factor(*, user: User, code: str):
-    """The device that accepts `code` (six digits from the app, or an unused backup code, which is then
-    spent), or None. django-otp's throttling applies to each device."""
-    from django_otp import verify_token
-
-    code = code.strip().replace(" ", "").replace("-", "")
-    if code.isdigit():
-        devices = TOTPDevice.objects.filter(user=user, confirmed=True)
-    else:
-        code = code.lower()
-        devices = StaticDevice.objects.filter(user=user, confirmed=True)
-    for device in devices:
-        if (verified := verify_token(user, device.persistent_id, code)) is not None:
-            return verified
-    return None

@@ -19,11 +19,12 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
+from abonent.core.otp import verify_code
 from abonent.portal.auth.common import lockout_response, mark_recent_auth, safe_next
 from abonent.portal.auth.signup import send_confirmation
 from abonent.portal.forms_auth import CodeForm, LoginForm
 from abonent.users.models import User
-from abonent.users.portal_logins import has_two_factor, unconfirmed_login, verify_second_factor
+from abonent.users.portal_logins import has_two_factor, unconfirmed_login
 
 PENDING_KEY = "portal_pending_login"
 PENDING_MAX_AGE = 5 * 60
@@ -102,7 +103,7 @@ def login_otp_view(request: HttpRequest) -> HttpResponse:
         if not AxesProxyHandler.is_allowed(request, credentials):
             request.session.pop(PENDING_KEY, None)
             return lockout_response(request, None)
-        device = verify_second_factor(user=user, code=form.cleaned_data["code"])
+        device = verify_code(user=user, code=form.cleaned_data["code"])
         if device is not None:
             del request.session[PENDING_KEY]
             user.backend = pending["backend"]

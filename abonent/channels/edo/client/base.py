@@ -106,6 +106,30 @@ class HttpSession:
         return response
 
 
+class MisShaped(Exception):
+    """An operator's answer not of the documented shape: a field missing that is always sent, or of another type.
+    The clients turn it into EdoError naming the call."""
+
+
+def as_object(value, what: str, *, absent_ok: bool = False) -> dict:
+    """`value` as an object; null is an empty one where the API may leave an object out (`absent_ok`)."""
+    if value is None and absent_ok:
+        return {}
+    if not isinstance(value, dict):
+        raise MisShaped(f"{what} — не объект")
+    return value
+
+
+def as_objects(data: dict, name: str, *, absent_ok: bool = False) -> list[dict]:
+    """The list of objects under `name` (none when it is missing)."""
+    value = data.get(name)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise MisShaped(f"{name} — не список")
+    return [as_object(item, f"элемент {name}", absent_ok=absent_ok) for item in value]
+
+
 def ensure_ok(response: requests.Response, what: str) -> requests.Response:
     if response.status_code >= 400:
         text = response.text[:300].strip()

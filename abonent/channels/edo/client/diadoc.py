@@ -27,7 +27,10 @@ from abonent.channels.edo.client.base import (
     FileRef,
     HttpSession,
     IncomingItem,
+    MisShaped,
     Party,
+    as_object,
+    as_objects,
     ensure_ok,
 )
 
@@ -45,23 +48,10 @@ def ticks_to_datetime(ticks: int | None) -> datetime.datetime | None:
         return None
 
 
-class MisShaped(Exception):
-    """An answer that is not of the documented shape: a field missing that is always sent, or of another type."""
 
 
-def _object(value, what: str) -> dict:
-    if not isinstance(value, dict):
-        raise MisShaped(f"{what} — не объект")
-    return value
 
 
-def _objects(data: dict, name: str) -> list[dict]:
-    value = data.get(name)
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise MisShaped(f"{name} — не список")
-    return [_object(item, f"элемент {name}") for item in value]
 
 
 def _text(data: dict, name: str, *, required: bool = False) -> str:
@@ -150,23 +140,23 @@ class DiadocClient:
             params["afterIndexKey"] = cursor
         events = _json(self._call("GET", "/V8/GetNewEvents", params=params), "GetNewEvents")
         try:
-            return self._read_events(_object(events, "ответ"), cursor)
+            return self._read_events(as_object(events, "ответ"), cursor)
         except MisShaped as error:
             # The cursor stays before the event: nothing is skipped, the box shows why it does not move.
             raise EdoError(f"Диадок: неожиданный ответ GetNewEvents: {error}") from None
 
     def _read_events(self, events: dict, cursor: str) -> tuple[list[IncomingItem], str]:
         items, next_cursor = [], cursor
-        for event in _objects(events, "Events"):
+        for event in as_objects(events, "Events"):
             next_cursor = _text(event, "IndexKey") or next_cursor
             message = event.get("Message")
             if not message:
                 continue  # patches (receipts, signatures)
-            if not self._is_incoming(_object(message, "Message")):
+            if not self._is_incoming(as_object(message, "Message")):
                 continue  # our own messages, drafts
             from_box = _text(message, "FromBoxId", required=True)
             organisation = self.organisation(boxId=from_box)
-            attachments = [e for e in _objects(message, "Entities") if _text(e, "EntityType") == "Attachment"]
+            attachments = [e for e in as_objects(message, "Entities") if _text(e, "EntityType") == "Attachment"]
             items.append(IncomingItem(
                 document_id=_text(message, "MessageId", required=True), position=next_cursor,
                 sender=Party(inn=_text(organisation, "Inn"), kpp=_text(organisation, "Kpp"),
@@ -183,7 +173,7 @@ class DiadocClient:
         response = self._call("GET", "/V5/GetMessage", params={
             "boxId": self.box_id, "messageId": item.document_id, "injectEntityContent": "false"})
         try:
-            refs = _file_refs(_object(_json(response, "GetMessage"), "ответ"))
+            refs = _file_refs(as_object(_json(response, "GetMessage"), "ответ"))
         except MisShaped as error:
             raise EdoError(f"Диадок: неожиданный ответ GetMessage: {error}") from None
         files = []
@@ -232,7 +222,8 @@ class DiadocClient:
 
 def _file_refs(message: dict) -> list[FileRef]:
     """Raises MisShaped for an answer of another shape."""
-    entities = [(e, _text(e, "EntityType"), _text(e, "EntityId", required=True)) for e in _objects(message, "Entities")]
+    entities = [(e, _text(e, "EntityType"), _text(e, "EntityId", required=True))
+                for e in as_objects(message, "Entities")]
     names = {entity_id: _text(e, "FileName") or f"{entity_id}.bin" for e, kind, entity_id in entities
              if kind == "Attachment" and _text(e, "AttachmentType") not in RECEIPT_TYPES}
     refs = []

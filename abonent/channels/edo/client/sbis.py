@@ -29,7 +29,10 @@ from abonent.channels.edo.client.base import (
     FileRef,
     HttpSession,
     IncomingItem,
+    MisShaped,
     Party,
+    as_object,
+    as_objects,
     ensure_ok,
 )
 
@@ -41,25 +44,10 @@ HEADERS = {"Content-Type": "application/json-rpc; charset=utf-8", "Accept": "app
 log = logging.getLogger(__name__)
 
 
-class MisShaped(Exception):
-    """An answer whose objects and lists are not where the API has them."""
 
 
-def _object(value, what: str) -> dict:
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise MisShaped(f"{what} — не объект")
-    return value
 
 
-def _objects(data: dict, name: str) -> list[dict]:
-    value = data.get(name)
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise MisShaped(f"{name} — не список")
-    return [_object(item, f"элемент {name}") for item in value]
 
 
 def _text(data: dict, name: str) -> str:
@@ -91,7 +79,8 @@ def party_json(inn: str, kpp: str = "") -> dict:
 
 
 def parse_party(data: dict) -> Party:
-    legal, person = _object(data.get("СвЮЛ"), "СвЮЛ"), _object(data.get("СвФЛ"), "СвФЛ")
+    legal = as_object(data.get("СвЮЛ"), "СвЮЛ", absent_ok=True)
+    person = as_object(data.get("СвФЛ"), "СвФЛ", absent_ok=True)
     if legal:
         return Party(inn=_text(legal, "ИНН"), kpp=_text(legal, "КПП"),
                      name=_text(legal, "НазваниеПолное") or _text(legal, "Название"))
@@ -159,7 +148,7 @@ class SbisClient:
             flt["ДатаВремяС"] = format_datetime(start)
         result = self.rpc("СБИС.СписокИзменений", {"Фильтр": flt})
         try:
-            return _read_documents(_object(result, "ответ"), cursor)
+            return _read_documents(as_object(result, "ответ", absent_ok=True), cursor)
         except MisShaped as error:
             # The cursor stays before the document: nothing is skipped, the box shows why it does not move.
             raise EdoError(f"СБИС: неожиданный ответ СБИС.СписокИзменений: {error}") from None
@@ -216,8 +205,8 @@ def state_to_status(name: str) -> str:
 def _read_documents(result: dict, cursor: str) -> tuple[list[IncomingItem], str]:
     """Raises MisShaped for an answer of another shape."""
     items, seen, next_cursor = [], set(), cursor
-    for document in _objects(result, "Документ"):
-        events = _objects(document, "Событие")
+    for document in as_objects(result, "Документ", absent_ok=True):
+        events = as_objects(document, "Событие", absent_ok=True)
         for event in events:
             next_cursor = _text(event, "Идентификатор") or next_cursor
         doc_id = document.get("Идентификатор")
@@ -232,9 +221,9 @@ def _read_documents(result: dict, cursor: str) -> tuple[list[IncomingItem], str]
         seen.add(doc_id)
         files: list[FileRef] = []
         for event in events:
-            for attachment in _objects(event, "Вложение"):
+            for attachment in as_objects(event, "Вложение", absent_ok=True):
                 files.extend(_file_refs(attachment))
-        sender = parse_party(_object(document.get("Контрагент"), "Контрагент"))
+        sender = parse_party(as_object(document.get("Контрагент"), "Контрагент", absent_ok=True))
         title = _text(document, "Название") or _text(document, "Примечание") or (
             f"Документ № {_text(document, 'Номер')} от {_text(document, 'Дата')}")
         items.append(IncomingItem(document_id=doc_id, position=next_cursor, sender=sender, title=title,
@@ -246,10 +235,10 @@ def _read_documents(result: dict, cursor: str) -> tuple[list[IncomingItem], str]
 def _file_refs(attachment: dict) -> list[FileRef]:
     if attachment.get("Служебный") == "Да" or attachment.get("Удален") == "Да":
         return []
-    file = _object(attachment.get("Файл"), "Файл")
+    file = as_object(attachment.get("Файл"), "Файл", absent_ok=True)
     name = _text(file, "Имя") or _text(attachment, "Название") or "документ"
     refs = [FileRef(name, _text(file, "Ссылка"))]
-    for signature in _objects(attachment, "Подпись"):
-        signed = _object(signature.get("Файл"), "Файл")
+    for signature in as_objects(attachment, "Подпись", absent_ok=True):
+        signed = as_object(signature.get("Файл"), "Файл", absent_ok=True)
         refs.append(FileRef(_text(signed, "Имя") or f"{name}.sig", _text(signed, "Ссылка"), is_signature=True))
     return refs
