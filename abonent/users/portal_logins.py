@@ -14,9 +14,11 @@ from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core import signing
 from django.db import transaction
 from django.utils import timezone
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from abonent.core import otp
+from abonent.core.otp import BACKUP_CODE_COUNT  # noqa: F401 - the portal's name for it
 from abonent.core.validators import normalize_phone
 from abonent.users.models import PersonalDataConsent, User
 
@@ -36,7 +38,6 @@ CONSENT_TEXT = (
 )
 EMAIL_CHANGE_MAX_AGE = 24 * 3600
 _EMAIL_CHANGE_SALT = "abonent.users.email_change"
-BACKUP_CODE_COUNT = 10
 
 
 class LoginError(Exception):
@@ -186,45 +187,20 @@ def totp_device(user: User) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=True).first()
 
 
-def has_two_factor(user: User) -> bool:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+# The same devices and rules as the staff's second factor (abonent.core.otp), under the portal's names.
+has_two_factor = otp.has_totp
+pending_totp_device = otp.pending_device
+new_backup_codes = otp.new_backup_codes
+backup_codes_left = otp.backup_codes_left
 
 
-def pending_totp_device(user: User) -> TOTPDevice:
-    """The not yet confirmed TOTP device the setup page shows; the same one until confirmed or discarded."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=user, name="Приложение-аутентификатор", confirmed=False)
-    return device
-
-
-@transaction.atomic
 def confirm_totp(*, user: User, code: str) -> list[str]:
     """Switches the second factor on when the code from the app is right; returns the new backup codes,
     which are shown once and kept only as the tokens django-otp checks."""
-    device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False).order_by("pk").first()
-    if device is None:
-        raise LoginError("Начните настройку заново.")
-    if not device.verify_token(code.strip().replace(" ", "")):
-        raise LoginError("Код не подошёл. Проверьте время на телефоне и введите новый код из приложения.")
-    TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
-    device.confirmed = True
-    device.save(update_fields=["confirmed"])
-    return new_backup_codes(user=user)
-
-
-@transaction.atomic
-def new_backup_codes(*, user: User) -> list[str]:
-    """A fresh set of one-time backup codes; the earlier set stops working."""
-    device, _ = StaticDevice.objects.get_or_create(user=user, defaults={"name": "Резервные коды", "confirmed": True})
-    device.token_set.all().delete()
-    codes = [StaticToken.random_token() for _ in range(BACKUP_CODE_COUNT)]
-    StaticToken.objects.bulk_create([StaticToken(device=device, token=c) for c in codes])
-    return codes
-
-
-def backup_codes_left(user: User) -> int:
-    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+    try:
+        return otp.confirm_device(user=user, code=code)[1]
+    except otp.SecondFactorError as error:
+        raise LoginError(error.message) from None
 
 
 @transaction.atomic
