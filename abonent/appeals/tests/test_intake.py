@@ -1,12 +1,11 @@
 import datetime
-import threading
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.core import mail
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from abonent.appeals.errors import AppealError
@@ -14,6 +13,7 @@ from abonent.appeals.files import IncomingFile
 from abonent.appeals.models import Appeal, AppealEvent, Attachment, DeadlinePolicy, RoutingRule, UrgencyCategory
 from abonent.appeals.services import AppealDraft, register_appeal
 from abonent.appeals.tests.factories import register
+from abonent.core.testing.threads import run_in_threads
 from abonent.customers.tests.factories import BillingAccountFactory, CustomerFactory
 from abonent.organisation.models import Department, Topic
 from abonent.settings import TASK_QUEUES
@@ -79,23 +79,12 @@ def test_a_number_is_taken_in_one_statement_the_years_first_included(operator, d
 @pytest.mark.django_db(transaction=True)
 def test_parallel_registration_gives_unique_consecutive_numbers(organisation):
     results: list[str] = []
-    errors: list[Exception] = []
 
     def worker():
-        try:
-            for _ in range(5):
-                results.append(register(text="Параллельная регистрация").number)
-        except Exception as exc:  # noqa: BLE001 - the assertion below shows it
-            errors.append(exc)
-        finally:
-            connections.close_all()
+        for _ in range(5):
+            results.append(register(text="Параллельная регистрация").number)
 
-    threads = [threading.Thread(target=worker) for _ in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    assert run_in_threads(worker, 6) == []
     year = Appeal.objects.first().year
     assert sorted(results) == [f"{year}-{n:06d}" for n in range(1, 31)]
     assert Appeal.objects.count() == 30

@@ -17,6 +17,7 @@ from abonent.channels.email import inbound
 from abonent.channels.email.models import InboundEmail, MailboxConnection
 from abonent.channels.email.tests.conftest import fixture_bytes
 from abonent.channels.email.tests.test_imap import append_all, server_state
+from abonent.core.testing.threads import run_in_threads
 from abonent.organisation.models import Mailbox
 
 S = InboundEmail.Status
@@ -190,23 +191,13 @@ def test_two_claimers_never_register_the_same_record(mailbox_connection):
     ids = recorded(mailbox_connection, ["cp1251_8bit.eml", "koi8r_qp.eml", "utf8_base64.eml", "html_only.eml",
                                         "nested_multipart.eml", "forwarded.eml", "rfc2231_names.eml",
                                         "undeclared_charset.eml"])
-    barrier, results, errors = threading.Barrier(2), [], []
+    barrier, results = threading.Barrier(2), []
 
     def claimer():
-        try:
-            barrier.wait()
-            results.append(inbound.register_received(ids))
-        except Exception as error:  # noqa: BLE001 - reported below
-            errors.append(error)
-        finally:
-            db.close()
+        barrier.wait()
+        results.append(inbound.register_received(ids))
 
-    threads = [threading.Thread(target=claimer) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    assert run_in_threads(claimer, 2) == []
     assert sum(sum(r.values()) for r in results) == 8  # each record's outcome counted by exactly one claimer
     assert Appeal.objects.count() == 8
     assert InboundEmail.objects.filter(status=S.REGISTERED).count() == 8
