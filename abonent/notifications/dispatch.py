@@ -1,11 +1,13 @@
-"""The dispatcher: claims due queued notices of a channel, at most the channel's rate per minute, and hands
-each to its channel in one transaction with its new status. Claims never overlap: on PostgreSQL the rows are
-picked with SELECT … FOR UPDATE SKIP LOCKED, on SQLite (one writer at a time) by a conditional status
-transition queued → sending stamped with a claim token. A worker that dies after claiming leaves rows
-"sending" that were handed to nobody (the handoff commits with the status), so they are queued again after
-STALE_CLAIM. A transient failure is retried after the shared backoff RETRY_DELAYS; a permanent one, or the
-last attempt, fails the notice with the reason shown to staff. A channel with a batch sender (e-mail) takes
-a whole batch in a few statements; the others a notice at a time, each in its own savepoint."""
+"""The dispatcher: claims due queued notices of a channel, at most the channel's rate per minute, and hands each to
+its channel in one transaction with its new status. Claims never overlap: on PostgreSQL the rows are picked with
+SELECT … FOR UPDATE SKIP LOCKED, on SQLite (one writer at a time) by a conditional status transition queued →
+sending stamped with a claim token. The rate holds across workers: a claim counts the notices handed over in the
+last minute and those another worker has claimed and is still handing over, and claims of one channel take turns
+(its ChannelSetting row locked; SQLite's write lock does the same). A worker that dies after claiming leaves
+rows "sending" that were handed to nobody (the handoff commits with the status), so they are queued again after
+STALE_CLAIM. A transient failure is retried after the shared backoff RETRY_DELAYS; a permanent one, or the last
+attempt, fails the notice with the reason shown to staff. A channel with a batch sender (e-mail) takes a whole
+batch in a few statements; the others a notice at a time, each in its own savepoint."""
 
 import datetime
 import logging
@@ -13,7 +15,7 @@ import uuid
 from dataclasses import dataclass
 
 from django.db import DatabaseError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from abonent.appeals.delivery import RETRY_DELAYS, DeliveryError
@@ -38,26 +40,33 @@ class Outcome:
         return self.sent + self.retried + self.failed
 
 
-def capacity(channel: str, now: datetime.datetime) -> int:
+def capacity(channel: str, now: datetime.datetime, setting: ChannelSetting | None = None) -> int:
     """How many more notices the channel may take in the current minute (throttling is data:
-    ChannelSetting.rate_per_minute; a disabled channel takes none)."""
-    setting = ChannelSetting.objects.filter(channel=channel).first()
+    ChannelSetting.rate_per_minute; a disabled channel takes none). Counted: the notices handed over in the
+    last minute and those claimed in it that a worker is still handing over."""
+    setting = setting or ChannelSetting.objects.filter(channel=channel).first()
     if setting is not None and not setting.is_enabled:
         return 0
     rate = setting.rate_per_minute if setting is not None else DEFAULT_RATE
-    recent = Notification.objects.filter(channel=channel, sent_at__gt=now - datetime.timedelta(minutes=1),
-                                         claim_token__gt="").count()
+    window = now - datetime.timedelta(minutes=1)
+    recent = Notification.objects.filter(channel=channel).filter(
+        Q(sent_at__gt=window, claim_token__gt="") | Q(status=N.SENDING, claimed_at__gt=window)).count()
     return max(0, rate - recent)
 
 
 def claim(channel: str, limit: int, *, now: datetime.datetime | None = None) -> list[Notification]:
-    """Takes up to `limit` due notices of the channel for this worker alone."""
+    """Takes up to `limit` due notices of the channel for this worker alone, within the minute's rate."""
     now = now or timezone.now()
     if limit <= 0:
         return []
     token = uuid.uuid4().hex
     due = Notification.objects.due(now).filter(channel=channel).order_by("next_attempt_at", "pk")
     with transaction.atomic():
+        # Claims of the channel take turns, so two workers cannot both spend the same minute's room.
+        setting = ChannelSetting.objects.select_for_update().filter(channel=channel).first()
+        limit = min(limit, capacity(channel, now, setting))
+        if limit <= 0:
+            return []
         if connection.features.has_select_for_update_skip_locked:
             ids = list(due.select_for_update(skip_locked=True).values_list("pk", flat=True)[:limit])
         else:
@@ -174,10 +183,8 @@ def dispatch(channel: str, *, now: datetime.datetime | None = None, limit: int |
     outcome = Outcome()
     while True:
         current = now or timezone.now()
-        room = capacity(channel, current)
-        if limit is not None:
-            room = min(room, limit - outcome.handled)
-        batch = claim(channel, min(room, BATCH), now=current)
+        room = BATCH if limit is None else min(BATCH, limit - outcome.handled)
+        batch = claim(channel, room, now=current)
         if not batch:
             return outcome
         done = send_batch(batch, now=current)

@@ -118,6 +118,58 @@ def test_throttle_hands_over_no_more_than_the_rate_per_minute(organisation, monk
     assert not Notification.objects.filter(channel="email", status=N.QUEUED).exists()
 
 
+def test_notices_another_worker_has_claimed_count_toward_the_minutes_rate(organisation, monkeypatch, one_by_one):
+    from abonent.notifications.tests.factories import account_of
+
+    handed = []
+    monkeypatch.setitem(senders.SENDERS, "email", lambda notice: handed.append(notice.pk) or f"id{notice.pk}")
+    ChannelSetting.objects.filter(channel="email").update(rate_per_minute=3)
+    accounts = [account_of() for _ in range(5)]
+    with time_machine.travel(timezone.now(), tick=False), transaction.atomic():  # written, not yet dispatched
+        create_notices(type=NotificationType.objects.get(code="debt"),
+                       occasions=[Occasion(customer=a.customer, account=a, key="r", context=DEBT) for a in accounts])
+        in_flight = dispatch.claim("email", 2)  # one worker is still handing these over
+        outcome = dispatch.dispatch("email")  # another worker meanwhile
+    assert len(in_flight) == 2
+    assert outcome.sent == 1 and len(handed) == 1
+    assert Notification.objects.filter(channel="email", status=N.QUEUED).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_dispatchers_at_once_keep_to_the_channels_rate(organisation, monkeypatch, one_by_one):
+    import contextlib
+    import threading
+
+    from abonent.core.testing.threads import run_in_threads
+    from abonent.notifications.tests.factories import account_of
+
+    setting = ChannelSetting.objects.filter(channel="email")
+    setting.update(rate_per_minute=0)  # the notices are written and wait
+    accounts = [account_of() for _ in range(6)]
+    with transaction.atomic():
+        create_notices(type=NotificationType.objects.get(code="debt"),
+                       occasions=[Occasion(customer=a.customer, account=a, key="w", context=DEBT) for a in accounts])
+    setting.update(rate_per_minute=3)
+    handed = []
+    monkeypatch.setitem(senders.SENDERS, "email", lambda notice: handed.append(notice.pk) or f"id{notice.pk}")
+    # Each dispatcher waits, once it has computed its room, for the other to compute its own: without the
+    # turn-taking both would see the whole minute's room free.
+    both_counted = threading.Barrier(2, timeout=2)
+    real_capacity = dispatch.capacity
+
+    def capacity(*args, **kwargs):
+        room = real_capacity(*args, **kwargs)
+        with contextlib.suppress(threading.BrokenBarrierError):
+            both_counted.wait()
+        return room
+
+    monkeypatch.setattr(dispatch, "capacity", capacity)
+    assert run_in_threads(lambda: dispatch.dispatch("email"), 2) == []
+    assert len(handed) == 3 == len(set(handed))
+    assert Notification.objects.filter(channel="email", status=N.SENT).count() == 3
+    assert Notification.objects.filter(channel="email", status=N.QUEUED).count() == 3
+
+
 def test_disabled_channel_keeps_its_notices_queued(account, monkeypatch, one_by_one):
     monkeypatch.setitem(senders.SENDERS, "email", lambda notice: "id")
     notice = debt_notice(account)
