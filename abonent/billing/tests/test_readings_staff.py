@@ -99,6 +99,18 @@ def test_staff_meets_the_same_refusals(staff, meter):
     assert not meter.readings.filter(period=NOV).exists()
 
 
+def test_a_reading_sent_after_the_window_closed_shows_the_refusal_and_the_value(client, operator, meter,
+                                                                               time_machine):
+    time_machine.move_to(dt.datetime(2026, 11, 26, 17, 30, tzinfo=dt.UTC), tick=False)  # 00:30 on the 27th locally
+    client.force_login(operator)
+    response = post(client, meter, "17 250")
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "Показания по этому прибору принимаются с 23 по 26 число; следующий приём: 23.12.2026–26.12.2026." in text
+    assert "«17 250» не принято" in text
+    assert not meter.readings.filter(period__gte=NOV).exists()
+
+
 def test_staff_confirms_an_unusual_jump_with_the_customer(staff, meter):
     response = post(staff, meter, "20000")
     assert response.status_code == 200 and "Уточните показание у клиента." in response.content.decode()

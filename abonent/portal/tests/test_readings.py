@@ -276,3 +276,15 @@ def test_one_login_with_two_accounts_reaches_both(client, account, meter, manage
     client.force_login(manager)
     assert client.get(readings_url(second.account)).status_code == 200
     assert client.get(reverse("portal:meter", args=[second.pk])).status_code == 200
+
+
+def test_a_post_after_the_window_closed_shows_the_refusal_and_the_typed_value(after_the_window, meter):
+    """The page was opened inside the window and sent after it closed: the form is gone from the page, but the
+    refusal and the value typed are shown, so the customer knows what happened and what they sent."""
+    response = post_reading(after_the_window, meter, "17 250,5")
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert ("Показания по этому прибору принимаются с 23 по 26 число; следующий приём: 23.12.2026–26.12.2026."
+            in text)
+    assert "17 250,5" in text
+    assert not meter.readings.filter(period__gte=NOV).exists()
