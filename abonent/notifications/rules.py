@@ -7,7 +7,7 @@ notices already written and sends nothing new.
   shows), accounts with an unpaid part of it;
   a run missed on the reminder day is caught up on the following days until the due date;
 - debt: the account's latest imported balance shows a debt above the threshold, at most every
-  `repeat_days` days for the same account;
+  `repeat_days` days (calendar days, by local date) for the same account;
 - documents: invoices, acts and tax invoices issued in the last days, one notice per account and period."""
 
 import datetime as dt
@@ -95,7 +95,9 @@ def _debt_occasions(rule: NotificationRule, accounts: list[BillingAccount], toda
         account_id__in=ids, as_of__in=set(latest.values()))}
     recent = set()
     if rule.repeat_days:
-        since = timezone.now() - dt.timedelta(days=rule.repeat_days)
+        # Counted in days, not hours: a notice of the 4th with 7 days repeats on the 11th, whatever the minute
+        # of the run.
+        since = timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=rule.repeat_days - 1), dt.time()))
         recent = set(Notification.objects.filter(account_id__in=ids, type=rule.type, created_at__gte=since)
                      .values_list("account_id", flat=True))
     result = []
