@@ -19,6 +19,18 @@ REPLY_CHANNELS = [
 ]
 
 
+def _can_reply_by(channel: str) -> bool:
+    """A channel the reply can really go out by: a registered sender, and for EDO a box to send from (without one
+    the reply would fail only after it is signed, channels.edo.sender.route)."""
+    if not delivery.can_send(channel):
+        return False
+    if channel == Channel.EDO:
+        from abonent.channels.edo.models import EdoBox
+
+        return EdoBox.objects.filter(polling_enabled=True).exists()
+    return True
+
+
 class FilesMixin:
     def clean_files(self) -> list:
         files = self.cleaned_data.get("files") or []
@@ -55,7 +67,7 @@ class AppealForm(FilesMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields["account"].queryset = accounts
-        self.fields["reply_channel"].choices = [(v, label) for v, label in REPLY_CHANNELS if delivery.can_send(v)]
+        self.fields["reply_channel"].choices = [(v, label) for v, label in REPLY_CHANNELS if _can_reply_by(v)]
 
     def clean(self):
         cleaned = super().clean()

@@ -120,12 +120,87 @@ def test_another_customers_account_cannot_be_chosen(client_in):
     assert response.status_code == 400 and Appeal.objects.count() == 0
 
 
-def test_the_form_offers_the_reply_channels_and_the_chosen_account(client_in, account):
+def test_the_form_offers_the_reply_channels_and_the_chosen_account(client_in, account, edo_box):
     response = client_in.get(reverse("portal:appeal_new"), {"account": account.pk})
     html = response.content.decode()
     for channel in (Channel.PORTAL, Channel.EMAIL, Channel.EDO, Channel.POST):
         assert f'value="{channel}"' in html
     assert f'<option value="{account.pk}" selected>' in html
+
+
+def test_edo_is_not_offered_without_an_edo_box_to_answer_from(client_in, account):
+    html = client_in.get(reverse("portal:appeal_new")).content.decode()
+    assert f'value="{Channel.EDO}"' not in html and f'value="{Channel.PORTAL}"' in html
+    response = post_new(client_in, new_appeal_data(account, reply_channel=Channel.EDO))
+    assert response.status_code == 400 and "Выберите корректный вариант" in text_of(response)
+    assert not Appeal.objects.exists()
+
+
+# --- The reply goes out through the channel the customer chose (and is always readable in the portal) ---
+
+
+@pytest.fixture
+def edo_box(db):
+    from abonent.channels.edo.models import EdoBox, Operator
+
+    return EdoBox.objects.create(operator=Operator.DIADOC, title="Диадок", box_id="box-1",
+                                 base_url="http://127.0.0.1:9", login="robot", password="secret")
+
+
+def answer_from_the_portal(client_in, account, executor, signatory, channel):
+    response = post_new(client_in, new_appeal_data(account, reply_channel=channel))
+    assert response.status_code == 302, text_of(response)
+    appeal = Appeal.objects.get()
+    assert appeal.reply_channel == channel
+    mail.outbox.clear()
+    reply = draft_reply(appeal=appeal, text="Перерасчёт выполнен в апрельском счёте.", author=executor)
+    submit_reply(reply=reply, submitted_by=executor, signatory=signatory)
+    approve_reply(reply=reply, approved_by=signatory)
+    reply.refresh_from_db()
+    assert (reply.status, reply.channel) == (Reply.Status.SENT, channel)
+    assert appeal.events.get(kind=E.REPLY_SENT).data["channel"] == channel
+    page = text_of(client_in.get(reverse("portal:appeal", args=[appeal.pk])))
+    assert "Перерасчёт выполнен в апрельском счёте." in page  # readable in the portal whatever the channel
+    return appeal, reply
+
+
+def test_a_reply_by_email_goes_to_the_logins_address_with_the_signed_pdf(client_in, account, energy_manager,
+                                                                          executor, signatory):
+    appeal, reply = answer_from_the_portal(client_in, account, executor, signatory, Channel.EMAIL)
+    [letter] = [m for m in mail.outbox if m.subject.startswith(f"Ответ на обращение № {appeal.number}")]
+    assert letter.to == ["energo@example.ru"]
+    assert "Перерасчёт выполнен в апрельском счёте." in letter.body
+    [(name, content, kind)] = letter.attachments
+    assert (name, kind) == (f"Ответ {reply.outgoing_number}.pdf", "application/pdf") and content.startswith(b"%PDF")
+
+
+def test_a_reply_in_the_portal_tells_the_logins_by_email_that_it_is_ready(client_in, account, energy_manager,
+                                                                          executor, signatory):
+    appeal, reply = answer_from_the_portal(client_in, account, executor, signatory, Channel.PORTAL)
+    [letter] = mail.outbox
+    assert letter.subject == f"Ответ на обращение № {appeal.number} готов" and letter.to == ["energo@example.ru"]
+    assert letter.attachments == [] and "Перерасчёт" not in letter.body
+    assert reply.provider_id == f"portal:reply:{reply.pk}"
+
+
+def test_a_reply_by_edo_is_queued_to_the_customers_inn(client_in, account, executor, signatory, edo_box):
+    from abonent.channels.edo.models import EdoOutgoing
+
+    appeal, reply = answer_from_the_portal(client_in, account, executor, signatory, Channel.EDO)
+    outgoing = EdoOutgoing.objects.get(reply=reply)
+    customer = account.contract.customer
+    assert (outgoing.box, outgoing.counterparty_inn, outgoing.counterparty_kpp) == (edo_box, customer.inn,
+                                                                                    customer.kpp)
+    assert [f.name for f in outgoing.files.all()] == [f"Ответ {reply.outgoing_number}.pdf"]
+    assert not [m for m in mail.outbox if m.attachments]
+
+
+def test_a_reply_by_post_goes_to_the_customers_postal_address(client_in, account, executor, signatory):
+    customer = account.contract.customer
+    address = customer.postal_address or customer.legal_address
+    appeal, reply = answer_from_the_portal(client_in, account, executor, signatory, Channel.POST)
+    assert appeal.sender_address == address and reply.provider_id == f"Почта России: {address}"
+    assert not [m for m in mail.outbox if m.attachments]
 
 
 def test_the_list_shows_the_customers_appeals_only(client_in, account, others_appeal):
