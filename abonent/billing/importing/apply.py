@@ -135,7 +135,9 @@ def _insert(model: type[models.Model], rows: list[dict], *, batch_id: int) -> No
 
 
 def _copy(cursor, table: str, columns: str, params: list[list]) -> None:
-    with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+    # COPY runs on psycopg's own cursor: its errors are turned into Django's (a unique key taken by another
+    # import is an IntegrityError, which the service answers in Russian), as Django's cursor does for SQL.
+    with connection.wrap_database_errors, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
         for values in params:
             copy.write_row(values)
 

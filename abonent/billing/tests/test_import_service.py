@@ -239,3 +239,20 @@ def test_a_failed_write_removes_the_pdfs_it_saved(monkeypatch):
         run(zip_package("manifest.csv", manifest, {"a.pdf": PDF}), "d.zip")
     assert saved and not default_storage.exists(saved[0])
     assert not FinancialDocument.objects.exists() and not ImportBatch.objects.exists()
+
+
+def test_a_write_failing_in_a_later_chunk_takes_back_the_chunks_written_before(monkeypatch):
+    """All or nothing also when the database refuses a row after a thousand were written: here another import
+    committed C-1200 between the comparison and the write (the comparison is made to miss it)."""
+    from abonent.billing.importing import apply
+
+    run(charges(f"C-1200;{ACCOUNT};01.2026;5;0"))
+    monkeypatch.setattr(apply, "_existing", lambda kind, rows, fields: {})
+    rows = [f"C-{n:04d};{ACCOUNT};02.2026;{n};0" for n in range(1, 1501)]
+
+    result = run(charges(*rows), "big.csv")
+
+    assert (result.outcome, texts(result)) == (Outcome.REJECTED, [
+        "Файл: одновременно загружался другой файл с теми же записями; загрузите этот файл ещё раз."])
+    assert list(Charge.objects.values_list("external_id", "amount")) == [("C-1200", Decimal("5.00"))]
+    assert ImportBatch.objects.count() == 1 and not ImportBatch.objects.filter(file_name="big.csv").exists()
