@@ -334,7 +334,9 @@ class Submission:
         else:
             text += "уже было принято."
         if r.consumption is not None:
-            text += f" Расход: {number_text(r.consumption)} кВт·ч."
+            text += f" Расход: {number_text(r.consumption)} кВт·ч"
+            # A value lower than the last one was accepted: say why, or the customer thinks it was misread.
+            text += " (прибор перешёл через ноль)." if r.rolled_over else "."
         return text
 
 

@@ -130,6 +130,22 @@ def test_a_reading_is_accepted_with_a_russian_message(client_in, manager, meter)
     assert "уже передано" in text
 
 
+def test_a_rollover_past_zero_is_accepted_through_the_page_and_shown_as_such(client_in, account):
+    meter = make_meter(account=account, group=apartment_group(), digits=6)
+    add_reading(meter, OCT, "999800")
+
+    response = post_reading(client_in, meter, "000150")
+
+    assert response.status_code == 302
+    reading = meter.readings.get(period=NOV)
+    assert (reading.value, reading.consumption, reading.rolled_over) == (Decimal("150"), Decimal("350"), True)
+    page = client_in.get(response["Location"]).content.decode()
+    assert (f"Показание 150 по прибору № {meter.serial_number} за ноябрь 2026 принято. Расход: 350 кВт·ч "
+            "(прибор перешёл через ноль).") in page
+    history = client_in.get(reverse("portal:meter", args=[meter.pk])).content.decode()
+    assert "через ноль</span>" in history
+
+
 def test_a_lower_value_is_refused_and_nothing_is_saved(client_in, meter):
     response = post_reading(client_in, meter, "1500")
     assert response.status_code == 400
