@@ -20,8 +20,10 @@ def seed() -> dict:
     created = 0
     for rule in NotificationRule.objects.filter(is_active=True).select_related("type"):
         ids = list(rules.candidate_accounts(rule))
-        for start in range(0, len(ids), 500):
-            created += rules.run_batch(rule, ids[start:start + 500], today)
+        count = sum(rules.run_batch(rule, ids[start:start + 500], today) for start in range(0, len(ids), 500))
+        # As the 9:00 run records it, so the rules page shows today's run.
+        NotificationRule.objects.filter(pk=rule.pk).update(last_run_on=today, last_run_count=count)
+        created += count
     mirrored = appeal_events.sweep()
     customer = Customer.objects.filter(is_active=True).order_by("pk").first()
     if customer is not None and not NotificationContact.objects.filter(customer=customer).exists():

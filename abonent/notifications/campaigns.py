@@ -12,9 +12,10 @@ from django.utils import timezone
 
 from abonent.billing.models import Balance
 from abonent.customers.models import BillingAccount, Contract, Customer
+from abonent.notifications import rendering
 from abonent.notifications.audience import Audience
 from abonent.notifications.compose import Occasion, create_notices
-from abonent.notifications.models import Campaign
+from abonent.notifications.models import Campaign, Channel
 
 S = Campaign.Status
 BATCH = 1000
@@ -69,6 +70,19 @@ def dry_run(campaign: Campaign) -> dict:
     campaign.refresh_from_db()
     return {"customers": len(ids), "notices": sum(by_channel.values()), "by_channel": dict(by_channel),
             "unreachable": unreachable}
+
+
+def sample(campaign: Campaign) -> tuple[Customer | None, list[tuple[str, rendering.Rendered]]]:
+    """What the first customer of the segment would receive, per channel of the campaign's type, rendered as
+    the fan-out renders it; nothing is written."""
+    customer = segment(campaign).order_by("pk").first()
+    if customer is None:
+        return None, []
+    context = rendering.context_for(customer=customer, subject=campaign.subject, text=campaign.text)
+    order = {channel: n for n, channel in enumerate(Channel.values)}
+    templates = sorted(campaign.type.templates.all(), key=lambda t: order.get(t.channel, len(order)))
+    return customer, [(t.get_channel_display(), rendering.render(subject=t.subject, body=t.body, context=context))
+                      for t in templates]
 
 
 @transaction.atomic

@@ -53,6 +53,12 @@ class RuleForm(forms.ModelForm):
         model = NotificationRule
         fields = ["name", "type", "trigger", "days_before", "working_days", "min_amount", "repeat_days",
                   "customer_kinds", "is_active"]
+        localized_fields = ["min_amount"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["type"].empty_label = "— выберите тип —"
+        self.fields["trigger"].choices = [("", "— выберите условие —"), *NotificationRule.Trigger.choices]
 
 
 class CampaignForm(forms.ModelForm):
@@ -66,17 +72,19 @@ class CampaignForm(forms.ModelForm):
         fields = ["title", "type", "subject", "text", "customer_kinds", "price_categories", "debtors_only",
                   "min_debt"]
         widgets = {"text": forms.Textarea(attrs={"rows": 8})}
+        localized_fields = ["min_debt"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["type"].queryset = NotificationType.objects.filter(
             is_active=True, source=NotificationType.Source.CAMPAIGN)
+        self.fields["type"].empty_label = "— выберите тип —"
 
 
 class LimitationForm(forms.Form):
     """The mandatory warning before limiting supply: the debt is the account's latest imported balance."""
 
-    account = forms.ModelChoiceField(label="Лицевой счёт", queryset=None)
+    account = forms.ModelChoiceField(label="Лицевой счёт", queryset=None, empty_label="— выберите счёт —")
     limitation_date = forms.DateField(label="Дата введения ограничения", widget=forms.DateInput(attrs={"type": "date"}),
                                       help_text="Уведомление должно поступить клиенту не позднее чем за 10 дней "
                                                 "до этой даты.")
@@ -95,6 +103,20 @@ class LimitationForm(forms.Form):
 
 
 class PreviewForm(forms.Form):
+    """The channel and the customer whose data fills the example: found by INN, account or contract number or
+    name (the first match with a billing account); empty — the first such customer."""
+
     channel = forms.ChoiceField(label="Канал", choices=CHANNEL_CHOICES, initial=Channel.EMAIL)
-    customer = forms.ModelChoiceField(label="Клиент для примера", queryset=Customer.objects.filter(is_active=True),
-                                      required=False)
+    customer = forms.CharField(label="Клиент для примера", required=False, max_length=200,
+                               widget=forms.TextInput(attrs={"placeholder": "ИНН, лицевой счёт или наименование"}))
+
+    def clean_customer(self) -> Customer | None:
+        query = self.cleaned_data["customer"].strip()
+        found = sample_customers().search(query).order_by("pk").first()
+        if query and found is None:
+            raise forms.ValidationError("Клиент с лицевым счётом по такому запросу не найден.")
+        return found
+
+
+def sample_customers():
+    return Customer.objects.filter(is_active=True, contracts__accounts__isnull=False).distinct()

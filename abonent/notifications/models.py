@@ -66,6 +66,11 @@ class NotificationType(TimeStampedModel):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def default_channels_text(self) -> str:
+        """«электронная почта, личный кабинет»."""
+        return ", ".join(Channel(c).label for c in self.default_channels if c in Channel.values)
+
 
 class NotificationTemplate(TimeStampedModel):
     """The text of a type for one channel, in Django template syntax over the variables the sender passes
@@ -189,6 +194,21 @@ class Campaign(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def segment_text(self) -> str:
+        """«ТСЖ / ЖСК, управляющая компания; ценовые категории: третья; только должники с долгом больше 500,00 ₽»."""
+        from abonent.core.text import money
+        from abonent.customers.models import Contract
+
+        kinds = [Customer.Kind(k).label for k in self.customer_kinds if k in Customer.Kind.values]
+        categories = [Contract.PriceCategory(int(c)).label for c in self.price_categories
+                      if int(c) in Contract.PriceCategory.values]
+        parts = [", ".join(kinds) or "все виды клиентов",
+                 f"ценовые категории: {', '.join(categories)}" if categories else "все ценовые категории"]
+        if self.debtors_only:
+            parts.append(f"только должники с долгом больше {money(self.min_debt)}")
+        return "; ".join(parts)
 
 
 class NotificationPreference(TimeStampedModel):

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from abonent.billing.models import Balance
 from abonent.core.audit import record_access
 from abonent.core.permissions import staff_required
-from abonent.customers.models import Customer
+from abonent.customers.models import BillingAccount, Customer
 from abonent.notifications import campaigns, compose, rendering, selectors, tasks
 from abonent.notifications.forms import (
     CampaignForm,
@@ -21,6 +21,7 @@ from abonent.notifications.forms import (
     RuleForm,
     TemplateForm,
     TypeForm,
+    sample_customers,
 )
 from abonent.notifications.models import (
     AUTO_CHANNELS,
@@ -130,21 +131,24 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
     channel, customer = Channel.EMAIL, None
     if form.is_valid():
         channel, customer = form.cleaned_data["channel"], form.cleaned_data["customer"]
-    customer = customer or Customer.objects.filter(is_active=True, contracts__accounts__isnull=False).first()
+    elif form.is_bound:
+        return render(request, "notifications/preview.html", {"kind": kind, "form": form}, status=400)
+    customer = customer or sample_customers().order_by("pk").first()
     template = kind.templates.filter(channel=channel).first()
-    result, context, error = None, {}, ""
+    result, variables, error = None, [], ""
     if customer is not None and template is not None:
-        account = customer.contracts.first().accounts.first() if customer.contracts.exists() else None
+        account = BillingAccount.objects.filter(contract__customer=customer).order_by("-is_active", "pk").first()
         record_access(customer, "пример уведомления (предпросмотр шаблона)")
         context = rendering.context_for(customer=customer, account=account,
                                         **sample_context(kind.code, customer, account))
         try:
             result = rendering.render(subject=template.subject, body=template.body, context=context)
+            variables = rendering.variables(context)
         except Exception as exc:  # noqa: BLE001 - a head's template error is shown, not a 500
             error = f"Шаблон не удалось применить: {exc}"
     return render(request, "notifications/preview.html", {
         "kind": kind, "form": form, "channel": Channel(channel).label, "customer": customer, "template": template,
-        "result": result, "context": context, "error": error})
+        "result": result, "variables": variables, "error": error})
 
 
 # --- daily rules ---
@@ -211,10 +215,17 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if campaign.status in (Campaign.Status.SENDING, Campaign.Status.DONE):
         counts = dict(campaign.notifications.values_list("status").annotate(n=Count("pk")))
         stats = [(label, counts[value]) for value, label in Notification.Status.choices if value in counts]
+    sample_customer, samples = None, []
+    if campaign.status == Campaign.Status.DRAFT:
+        sample_customer, samples = campaigns.sample(campaign)
+        if sample_customer is not None:
+            record_access(sample_customer, f"пример уведомления рассылки «{campaign}»")
+    dry_run = request.session.pop(f"campaign-dry-run-{campaign.pk}", None)
+    if dry_run:
+        dry_run["by_channel"] = [(Channel(channel).label, n) for channel, n in dry_run["by_channel"].items()]
     return render(request, "notifications/campaign.html", {
-        "campaign": campaign, "stats": stats,
-        "can_approve": request.user.has_perm(APPROVE),
-        "dry_run": request.session.pop(f"campaign-dry-run-{campaign.pk}", None)})
+        "campaign": campaign, "stats": stats, "can_approve": request.user.has_perm(APPROVE),
+        "dry_run": dry_run, "sample_customer": sample_customer, "samples": samples})
 
 
 @require_POST

@@ -44,6 +44,26 @@ def test_template_with_a_syntax_error_is_refused_in_russian():
     assert error.value.message_dict["body"][0].startswith("Ошибка в шаблоне:")
 
 
+@pytest.mark.parametrize(("source", "message"), [
+    ("{% if %}", "Ошибка в шаблоне: в условии {% if %} не хватает выражения."),
+    ("{% if debt %}долг", "Ошибка в шаблоне: не закрыт тег «if» (строка 1): нужен {% endif %}."),
+    ("{% for d in documents %}", "Ошибка в шаблоне: не закрыт тег «for» (строка 1): нужен {% endfor %}."),
+    ("{% endif %}", "Ошибка в шаблоне: неизвестный или лишний тег «endif» (строка 1)."),
+    ("{{ debt|rubles }}", "Ошибка в шаблоне: неизвестный фильтр «rubles» (есть фильтры Django и money, date_long, "
+                          "phone, days)."),
+    ("{% load static %}", "Ошибка в шаблоне: подключать библиотеки тегов ({% load %}) в уведомлениях нельзя."),
+    ("{{ debt| }}", "Ошибка в шаблоне: не удалось разобрать «debt|»."),
+    ('{% include "base.html" %}', "Ошибка в шаблоне: подключать другие шаблоны ({% include %}, {% extends %}) в "
+                                  "уведомлениях нельзя."),
+    ('{% extends "base.html" %}', "Ошибка в шаблоне: подключать другие шаблоны ({% include %}, {% extends %}) в "
+                                  "уведомлениях нельзя."),
+])
+def test_template_errors_are_explained_in_russian(source, message):
+    with pytest.raises(ValidationError) as error:
+        rendering.check_template(subject="", body=source)
+    assert error.value.message_dict == {"body": [message]}
+
+
 @pytest.mark.django_db
 def test_every_seeded_template_compiles():
     for template in NotificationTemplate.objects.all():

@@ -85,9 +85,52 @@ def test_preview_renders_a_sample_customer(client, supervisor, account):
     kind = NotificationType.objects.get(code="debt")
     client.force_login(supervisor)
     response = client.get(reverse("notifications:preview", args=[kind.pk]),
-                          {"channel": "email", "customer": account.customer.pk})
+                          {"channel": "email", "customer": account.customer.inn})
     assert response.status_code == 200
     assert "15\u00a0000,50\u00a0₽" in response.context["result"].body
+    shown = {v.expression: v.value for v in response.context["variables"]}
+    assert shown["{{ customer.inn }}"] == account.customer.inn
+    assert shown["{{ account.number }}"] == account.number
+    assert shown["{{ debt|money }}"] == "15\u00a0000,50\u00a0₽"
+    assert shown["{{ as_of|date:'d.m.Y' }}"] == "30.04.2026"
+    page = response.content.decode()
+    assert "{&#x27;" not in page and "Decimal(" not in page  # no Python reprs of the context
+
+
+def test_preview_for_an_unknown_customer_is_refused_in_russian(client, supervisor, account):
+    client.force_login(supervisor)
+    response = client.get(reverse("notifications:preview", args=[NotificationType.objects.get(code="debt").pk]),
+                          {"channel": "email", "customer": "Нет такого"})
+    assert response.status_code == 400
+    assert "Клиент с лицевым счётом по такому запросу не найден." in response.content.decode()
+
+
+def test_proof_of_notice_shows_the_text_with_its_line_breaks(client, operator, notice):
+    client.force_login(operator)
+    page = client.get(reverse("notifications:notice", args=[notice.pk])).content.decode()
+    first_line = notice.body.split("\n")[0]
+    assert f"{html.escape(first_line)}<br><br>" in page
+
+
+def test_types_page_names_channels_in_russian(client, supervisor):
+    client.force_login(supervisor)
+    page = client.get(reverse("notifications:types")).content.decode()
+    assert "электронная почта, ЭДО, личный кабинет" in page
+    assert "email, edo" not in page
+
+
+def test_amounts_are_typed_with_a_decimal_comma(client, supervisor):
+    from abonent.notifications.models import NotificationRule
+
+    rule = NotificationRule.objects.get(trigger="debt")
+    client.force_login(supervisor)
+    url = reverse("notifications:rule_edit", args=[rule.pk])
+    assert 'value="0,00"' in client.get(url).content.decode()
+    data = {"name": rule.name, "type": rule.type_id, "trigger": rule.trigger, "days_before": 0,
+            "working_days": "on", "min_amount": "1500,50", "repeat_days": 7, "is_active": "on"}
+    assert client.post(url, data).status_code == 302
+    rule.refresh_from_db()
+    assert rule.min_amount == Decimal("1500.50")
 
 
 def test_operator_cannot_manage_types_or_campaigns(client, operator):
@@ -112,10 +155,15 @@ def test_campaign_dry_run_counts_and_sends_nothing_then_a_head_approves(client, 
     client.post(approve)
     campaign.refresh_from_db()
     assert campaign.status == "draft"  # no dry run yet
+    page = client.get(reverse("notifications:campaign", args=[campaign.pk])).content.decode()
+    assert "все виды клиентов; ценовые категории: третья" in page
+    assert f"Уважаемый клиент {html.escape(str(target.customer))}!<br><br>С 1 июля" in page  # the e-mail, rendered
     client.post(reverse("notifications:campaign_dry_run", args=[campaign.pk]))
     campaign.refresh_from_db()
     assert (campaign.dry_run_customers, campaign.dry_run_notices) == (1, 2)  # e-mail and portal
     assert not Notification.objects.exists()
+    page = client.get(reverse("notifications:campaign", args=[campaign.pk])).content.decode()
+    assert "<li>электронная почта: 1</li>" in page and "<li>личный кабинет: 1</li>" in page
     client.post(approve)
     campaign.refresh_from_db()
     assert (campaign.status, campaign.approved_by, campaign.created_count) == ("done", supervisor, 2)
@@ -209,7 +257,9 @@ def test_every_staff_page_renders_for_a_head(client, supervisor, notice):
             reverse("notifications:customer_history", args=[notice.customer.pk]),
             reverse("notifications:limitation", args=[notice.customer.pk])]
     for url in urls:
-        assert client.get(url).status_code == 200, url
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "Select an option" not in response.content.decode(), url
     home = client.get(reverse("core:home")).content.decode()
     assert "рассылок ждут утверждения" in home
 
