@@ -353,6 +353,13 @@ class Notification(models.Model):
     def is_sent(self) -> bool:
         return self.status in self.SENT_STATUSES
 
+    @property
+    def recipient_display(self) -> str:
+        """The recipient as a person reads it: a phone as «8 (3852) 50-63-11»."""
+        from abonent.core.validators import format_phone
+
+        return format_phone(self.recipient) if self.channel == Channel.PHONE else self.recipient
+
 
 class SyncState(models.Model):
     """How far a sweep has read another app's table (the appeal events mirrored as notices)."""

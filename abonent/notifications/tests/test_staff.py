@@ -34,6 +34,19 @@ def test_journal_and_proof_of_notice_for_reception(client, operator, notice):
     assert LogEntry.objects.filter(object_pk=str(notice.customer.pk), action=LogEntry.Action.ACCESS).exists()
 
 
+def test_journal_and_card_show_a_phone_recipient_in_russian_format(client, operator, account):
+    account.customer.phone = "+73852506311"
+    account.customer.save()
+    compose.notify(type_code="debt_limitation", customer=account.customer, account=account, key="p",
+                   limitation_date=dt.date(2026, 6, 1), **DEBT)
+    notice = Notification.objects.get(channel="phone")
+    client.force_login(operator)
+    for url in (reverse("notifications:journal"), reverse("notifications:notice", args=[notice.pk]),
+                reverse("notifications:customer_history", args=[account.customer.pk])):
+        page = client.get(url).content.decode()
+        assert "8 (3852) 50-63-11" in page and "+73852506311" not in page, url
+
+
 def test_journal_pages_by_id_without_counting(client, operator, organisation, django_assert_max_num_queries):
     for _ in range(3):
         account = account_of()
