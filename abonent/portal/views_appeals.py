@@ -72,6 +72,7 @@ def appeal_new(request: HttpRequest) -> HttpResponse:
                     messages.success(request, f"Обращение зарегистрировано под № {appeal.number}. Ответ будет "
                                               f"направлен не позднее {timezone.localtime(appeal.due_at):%d.%m.%Y}.")
                 return redirect("portal:appeal", appeal_id=appeal.pk)
+        _renew_a_broken_token(form)
         status = 400
     else:
         initial = {"token": uuid.uuid4()}
@@ -81,8 +82,21 @@ def appeal_new(request: HttpRequest) -> HttpResponse:
         elif accounts.count() == 1:
             initial["account"] = accounts.first()
         form = AppealForm(initial=initial, accounts=accounts, user=request.user)
-    return render(request, "portal/appeals/new.html", {"form": form, "has_accounts": accounts.exists()},
-                  status=status)
+    return render(request, "portal/appeals/new.html", {"form": form, "has_accounts": accounts.exists(),
+                                                       "files_lost": _files_lost(request)}, status=status)
+
+
+def _renew_a_broken_token(form) -> None:
+    """A form shown again with a broken token gets a new one, so that sending it once more works."""
+    if "token" in form.errors:
+        form.data = form.data.copy()
+        form.data["token"] = str(uuid.uuid4())
+
+
+def _files_lost(request: HttpRequest) -> list[str]:
+    """The names of the files sent with a form that is shown again: a browser cannot keep them in it, so the
+    page says which ones to choose again."""
+    return [f.name for f in request.FILES.getlist("files")] if request.method == "POST" else []
 
 
 def _appeal_page(request: HttpRequest, appeal, form: MessageForm, status: int = 200) -> HttpResponse:
@@ -92,7 +106,7 @@ def _appeal_page(request: HttpRequest, appeal, form: MessageForm, status: int = 
         "timeline": selectors.customer_timeline(appeal), "replies": replies,
         "files": list(selectors.customer_files(appeal)), "form": form,
         "can_add": appeal.status not in (appeal.Status.CLOSED, appeal.Status.NOT_CONSIDERED),
-        "is_overdue": appeal.is_overdue,
+        "is_overdue": appeal.is_overdue, "files_lost": _files_lost(request),
     }, status=status)
 
 
@@ -123,6 +137,7 @@ def appeal_message(request: HttpRequest, appeal_id: int) -> HttpResponse:
             if created:
                 messages.success(request, "Дополнение добавлено к обращению.")
             return redirect("portal:appeal", appeal_id=appeal.pk)
+    _renew_a_broken_token(form)
     return _appeal_page(request, appeal, form, status=400)
 
 

@@ -97,6 +97,35 @@ def test_a_bad_file_is_refused_and_nothing_is_registered(client_in, account):
     assert Appeal.objects.count() == 0
 
 
+def test_a_refused_form_keeps_the_text_and_names_the_files_to_choose_again(client_in, account):
+    files = [SimpleUploadedFile("акт.pdf", PDF, "application/pdf"),
+             SimpleUploadedFile("фото.png", b"\x89PNG\r\n\x1a\n0000", "image/png")]
+    response = post_new(client_in, new_appeal_data(account, text="", subject="Акт замены прибора"), files)
+    assert response.status_code == 400
+    page = text_of(response)
+    assert "Обязательное поле." in page
+    assert 'value="Акт замены прибора"' in response.content.decode()
+    assert "Файлы не приложены (акт.pdf, фото.png): браузер не сохраняет их в форме после ошибки" in page
+    assert Appeal.objects.count() == 0
+
+
+def test_a_refused_message_names_the_files_to_choose_again(client_in, answered):
+    appeal, _ = answered
+    response = client_in.post(reverse("portal:appeal_message", args=[appeal.pk]), {
+        "token": "not-a-token", "text": "Прикладываю акт.",
+        "files": [SimpleUploadedFile("акт.pdf", PDF, "application/pdf")]})
+    assert response.status_code == 400
+    assert "Форма устарела: отправьте дополнение ещё раз." in text_of(response)
+    assert "Файлы не приложены (акт.pdf)" in text_of(response)
+    html = response.content.decode()
+    assert "Прикладываю акт." in html and 'value="not-a-token"' not in html
+    assert not AppealMessage.objects.exists()
+    token = re.search(r'name="token" value="([0-9a-f-]{36})"', html).group(1)  # a new one: sending again works
+    again = client_in.post(reverse("portal:appeal_message", args=[appeal.pk]),
+                           {"token": token, "text": "Прикладываю акт."})
+    assert again.status_code == 302 and AppealMessage.objects.count() == 1
+
+
 def test_too_many_files_are_refused(client_in, account):
     files = [SimpleUploadedFile(f"{n}.pdf", PDF, "application/pdf") for n in range(6)]
     response = post_new(client_in, new_appeal_data(account), files)
