@@ -103,6 +103,7 @@ _HANDLERS = {
     E.REPLY_SUBMITTED: _on_submitted,
     E.REPLY_APPROVED: _on_approved,
 }
+HANDLED_KINDS = frozenset(_HANDLERS)
 
 
 @task(queue_name="notifications")

@@ -14,6 +14,7 @@ class CalendarConfig(AppConfig):
         from django.core import checks
         from django.db.models.signals import post_migrate
 
+        from abonent.calendar import services
         from abonent.calendar.models import CalendarDay, CalendarYear
         from abonent.calendar.seed import check_next_year_seeded
 
@@ -21,6 +22,7 @@ class CalendarConfig(AppConfig):
         auditlog.register(CalendarYear)
         auditlog.register(CalendarDay)
         checks.register(check_next_year_seeded)
+        services.watch()
         post_migrate.connect(_seed_if_empty, sender=self, dispatch_uid="abonent.calendar.seed_if_empty")
 
 

@@ -1,8 +1,9 @@
 """Working-time arithmetic over the production calendar: working days, deadlines, opening hours.
 
-Every function reads CalendarDay once per call with a range query (in chunks of a few weeks when the
-end is not known in advance), never one query per day. Dates are local dates of the organisation's
-time zone, settings.TIME_ZONE (Asia/Barnaul, UTC+7 without daylight saving).
+The calendar's rows (only the exceptions to the five-day week: a few dozen a year) are kept as one copy per
+process and loaded again after a change (abonent.core.process_cache): every registration computes a deadline,
+and the calendar changes once a year. Dates are local dates of the organisation's time zone,
+settings.TIME_ZONE (Asia/Barnaul, UTC+7 without daylight saving).
 """
 
 import datetime as dt
@@ -11,31 +12,33 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from abonent.calendar.models import CalendarDay
+from abonent.core.process_cache import ProcessCache
 from abonent.organisation.models import Organisation, WorkingHours
 
 ONE_DAY = dt.timedelta(days=1)
 SHORTENED_BY = dt.timedelta(hours=1)  # Labour Code art. 95
-_CHUNK_DAYS = 62
 _SEARCH_LIMIT_DAYS = 400  # how far next_open_moment looks before giving up
 
 
+def _load_days() -> dict[dt.date, CalendarDay]:
+    return {row.date: row for row in CalendarDay.objects.all()}
+
+
+calendar_days: ProcessCache[dict[dt.date, CalendarDay]] = ProcessCache("calendar-days", _load_days)
+
+
+def watch() -> None:
+    """Connected once, from the app's ready()."""
+    calendar_days.watch(CalendarDay)
+
+
 class _Calendar:
-    """The calendar rows from `start` onwards, loaded in chunks as the caller walks forward."""
+    """The calendar's exception rows, as this process keeps them."""
 
-    def __init__(self, *, start: dt.date, span_days: int = _CHUNK_DAYS) -> None:
-        self._rows: dict[dt.date, CalendarDay] = {}
-        self._loaded_until = start - ONE_DAY
-        self._span = max(span_days, 7)
-        self._load_until(start + dt.timedelta(days=self._span))
-
-    def _load_until(self, end: dt.date) -> None:
-        begin = self._loaded_until + ONE_DAY
-        self._rows.update((row.date, row) for row in CalendarDay.objects.filter(date__range=(begin, end)))
-        self._loaded_until = end
+    def __init__(self) -> None:
+        self._rows = calendar_days.get()
 
     def row(self, day: dt.date) -> CalendarDay | None:
-        if day > self._loaded_until:
-            self._load_until(max(day, self._loaded_until + dt.timedelta(days=self._span)))
         return self._rows.get(day)
 
     def is_working(self, day: dt.date) -> bool:
@@ -56,12 +59,12 @@ def _non_negative(days: int) -> None:
 
 def is_working_day(day: dt.date) -> bool:
     """Whether the day is a working day of the five-day week under the production calendar."""
-    return _is_working(day, CalendarDay.objects.filter(date=day).first())
+    return _Calendar().is_working(day)
 
 
 def working_days_in(first: dt.date, last: dt.date) -> dict[dt.date, bool]:
-    """Whether each day from `first` to `last` (inclusive) is a working day: one range query for them all."""
-    calendar = _Calendar(start=first, span_days=(last - first).days)
+    """Whether each day from `first` to `last` (inclusive) is a working day."""
+    calendar = _Calendar()
     return {first + dt.timedelta(days=n): calendar.is_working(first + dt.timedelta(days=n))
             for n in range((last - first).days + 1)}
 
@@ -85,13 +88,13 @@ def add_calendar_days(start: dt.date, days: int) -> dt.date:
     """
     _non_negative(days)
     end = start + dt.timedelta(days=days)
-    return _first_working_on_or_after(_Calendar(start=end, span_days=31), end)
+    return _first_working_on_or_after(_Calendar(), end)
 
 
 def add_working_days(start: dt.date, days: int) -> dt.date:
     """The `days`-th working day counted from the day after `start` (0 returns `start` itself)."""
     _non_negative(days)
-    calendar = _Calendar(start=start + ONE_DAY, span_days=days * 7 // 5 + 21)
+    calendar = _Calendar()
     day, left = start, days
     while left:
         day += ONE_DAY
@@ -143,11 +146,11 @@ class Schedule:
 class _Hours:
     """The weekly WorkingHours of a channel (one query) combined with the calendar rows."""
 
-    def __init__(self, *, channel: str, start: dt.date, span_days: int = 14) -> None:
+    def __init__(self, *, channel: str) -> None:
         organisation = Organisation.current()
         rows = WorkingHours.objects.filter(organisation=organisation, channel=channel) if organisation else []
         self.weekly = {row.weekday: row for row in rows}
-        self.calendar = _Calendar(start=start, span_days=span_days)
+        self.calendar = _Calendar()
 
     def schedule(self, day: dt.date) -> Schedule | None:
         """The hours on the day, or None when the channel does not serve customers that day.
@@ -201,14 +204,14 @@ def working_hours_on(channel: str, day: dt.date) -> tuple[dt.time, dt.time] | No
 
     See `_Hours.schedule` for working weekends and shortened days; a lunch break is not reported here.
     """
-    schedule = _Hours(channel=channel, start=day, span_days=7).schedule(day)
+    schedule = _Hours(channel=channel).schedule(day)
     return (schedule.opens, schedule.closes) if schedule else None
 
 
 def is_open(channel: str, moment: dt.datetime) -> bool:
     """Whether the channel serves customers at the (aware) moment, in the organisation's local time."""
     local = _local(moment)
-    schedule = _Hours(channel=channel, start=local.date(), span_days=7).schedule(local.date())
+    schedule = _Hours(channel=channel).schedule(local.date())
     return schedule is not None and schedule.is_open_at(local.time())
 
 
@@ -218,7 +221,7 @@ def next_open_moment(channel: str, moment: dt.datetime) -> dt.datetime | None:
     None when the channel has no opening hours within about a year (no WorkingHours rows).
     """
     local = _local(moment)
-    return _Hours(channel=channel, start=local.date(), span_days=_CHUNK_DAYS).next_opening(local)
+    return _Hours(channel=channel).next_opening(local)
 
 
 def _closed_reason(*, row: CalendarDay | None) -> str:
@@ -244,7 +247,7 @@ def channel_state(channel: str, moment: dt.datetime) -> str:
     «закрыто: праздничный день (Новогодние каникулы), откроется 12.01 в 08:00»."""
     local = _local(moment)
     today = local.date()
-    hours = _Hours(channel=channel, start=today, span_days=_CHUNK_DAYS)
+    hours = _Hours(channel=channel)
     schedule = hours.schedule(today)
     now = local.time()
     if schedule is not None and schedule.is_open_at(now):

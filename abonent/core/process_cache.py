@@ -4,23 +4,28 @@ model signals are the right tool here.
 
 Processes learn of a change through a version token in the shared cache (the database by default, Redis at
 scale): a change of a watched model replaces the token when its transaction commits, and each use compares the
-token with the one its copy was loaded under — one cache read instead of the queries. The token is read before
-the rows, so a copy is never labelled newer than its data. Inside a transaction that changed a watched model
+token with the one its copy was loaded under — one cache read instead of the queries. In a request, the first
+use reads the tokens of every process cache at once and the request keeps them: one cache read per request
+however many copies it uses (after a change the request commits, it reads those rows afresh). The token is read
+before the rows, so a copy is never labelled newer than its data. Inside a transaction that changed a watched model
 the rows are read afresh and not kept, so a rollback leaves no copy of what never happened.
 
 Changes that bypass the models' signals (queryset.update(), raw SQL, a data migration in another process) are
 seen after the next watched change or a restart; the admin, where these tables are edited, saves row by row."""
 
 import logging
+import threading
 import uuid
 from collections.abc import Callable
 
 from django.core.cache import caches
+from django.core.signals import request_finished, request_started
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 log = logging.getLogger(__name__)
 _ALL: list["ProcessCache"] = []
+_request = threading.local()  # .versions: the tokens read in the current request (None outside a request)
 
 
 class ProcessCache[T]:
@@ -46,17 +51,12 @@ class ProcessCache[T]:
 
     def _version(self) -> str | None:
         """The current token; None (read the rows, keep no copy) while the shared cache cannot be reached."""
-        cache = caches["default"]
-        try:
-            version = cache.get(self.key)
-            if version is None:
-                # First use, or the cache lost the token (a restart of Redis, the database cache's culling).
-                fresh = uuid.uuid4().hex
-                version = fresh if cache.add(self.key, fresh, timeout=None) else cache.get(self.key)
-        except Exception:  # noqa: BLE001 - Redis' own errors, not Django's: work on without the copy
-            log.warning("process cache %s: the shared cache is unavailable", self.key, exc_info=True)
-            return None
-        return version
+        versions = getattr(_request, "versions", None)
+        if versions is None:
+            return _read_versions([self.key])[self.key]
+        if self.key not in versions:
+            versions.update(_read_versions([c.key for c in _ALL if c.key not in versions] or [self.key]))
+        return versions[self.key]
 
     def watch(self, *models) -> None:
         """Reload after any row of these models (or their many-to-many links) is saved or deleted."""
@@ -82,8 +82,11 @@ class ProcessCache[T]:
 
     def _replace_version(self) -> None:
         self._copy = None
+        version = uuid.uuid4().hex
+        if (versions := getattr(_request, "versions", None)) is not None:
+            versions[self.key] = None  # not kept from this request, whether or not the token below is stored
         try:
-            caches["default"].set(self.key, uuid.uuid4().hex, timeout=None)
+            caches["default"].set(self.key, version, timeout=None)
         except Exception:  # noqa: BLE001 - as in _version
             log.error("process cache %s: the change is committed, but other processes keep their copies until "
                       "the next change or a restart: the shared cache is unavailable", self.key, exc_info=True)
@@ -91,6 +94,34 @@ class ProcessCache[T]:
     def forget(self) -> None:
         """Drop this process's copy (the tests' database is rolled back after each test without a signal)."""
         self._copy = None
+
+
+def _read_versions(keys: list[str]) -> dict[str, str | None]:
+    """The tokens of `keys` in one cache read; a token the cache lost (first use, a restart of Redis, the database
+    cache's culling) is created. All None while the shared cache cannot be reached."""
+    cache = caches["default"]
+    try:
+        versions = cache.get_many(keys)
+        for key in keys:
+            if key not in versions:
+                fresh = uuid.uuid4().hex
+                versions[key] = fresh if cache.add(key, fresh, timeout=None) else cache.get(key)
+    except Exception:  # noqa: BLE001 - Redis' own errors, not Django's: work on without the copies
+        log.warning("process caches %s: the shared cache is unavailable", ", ".join(keys), exc_info=True)
+        return dict.fromkeys(keys)
+    return versions
+
+
+def _begin_request(**kwargs) -> None:
+    _request.versions = {}
+
+
+def _end_request(**kwargs) -> None:
+    _request.versions = None
+
+
+request_started.connect(_begin_request, dispatch_uid="process-cache:begin")
+request_finished.connect(_end_request, dispatch_uid="process-cache:end")
 
 
 def forget_all() -> None:

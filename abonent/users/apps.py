@@ -10,6 +10,7 @@ class UsersConfig(AppConfig):
         from auditlog.registry import auditlog
         from django.db.models.signals import post_migrate
 
+        from abonent.users import backends
         from abonent.users.models import User
         from abonent.users.roles import sync_roles_after_migrate
 
@@ -18,3 +19,4 @@ class UsersConfig(AppConfig):
 
         # Roles are reference data every install needs, demo or not; kept in step with the code.
         post_migrate.connect(sync_roles_after_migrate, dispatch_uid="abonent.sync_roles")
+        backends.watch()

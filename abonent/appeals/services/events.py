@@ -1,3 +1,5 @@
+from django.utils import timezone
+
 from abonent.appeals.models import Appeal, AppealEvent
 from abonent.core.tasks import enqueue_on_commit
 
@@ -6,8 +8,21 @@ def record_event(appeal: Appeal, kind: str, /, *, actor=None, **data) -> AppealE
     """Writes one step of the appeal's timeline and hands it to the outbox task, which runs once the transaction
     commits (on the database task queue its row commits with the event); an event left unprocessed by a crash
     is caught by the sweep."""
-    event = AppealEvent.objects.create(appeal=appeal, kind=kind, actor=actor, data=data)
-    from abonent.appeals.tasks import process_event
+    return record_events(appeal, (kind, data), actor=actor)[0]
 
-    enqueue_on_commit(process_event, event.pk)
-    return event
+
+def record_events(appeal: Appeal, *steps: tuple[str, dict], actor=None) -> list[AppealEvent]:
+    """Several steps of one moment in one insert (registration writes two or three). A step the outbox task has
+    nothing to do for is written processed and queues no task."""
+    from abonent.appeals.tasks import HANDLED_KINDS, process_event
+
+    now = timezone.now()
+    events = AppealEvent.objects.bulk_create([
+        AppealEvent(appeal=appeal, kind=kind, actor=actor, data=data, at=now,
+                    processed_at=None if kind in HANDLED_KINDS else now)
+        for kind, data in steps
+    ])
+    for event in events:
+        if event.processed_at is None:
+            enqueue_on_commit(process_event, event.pk)
+    return events

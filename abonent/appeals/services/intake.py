@@ -13,7 +13,8 @@ from abonent.appeals.files import IncomingFile, check_file
 from abonent.appeals.models import Appeal, AppealEvent, Attachment, Kind, RoutingRule, UrgencyCategory
 from abonent.appeals.services import deadlines, numbering, policies, routing
 from abonent.appeals.services.attachments import store_file
-from abonent.appeals.services.events import record_event
+from abonent.appeals.services.events import record_events
+from abonent.core import durability
 from abonent.customers.models import BillingAccount, Customer
 from abonent.organisation.models import Channel, Department, Topic
 
@@ -98,6 +99,9 @@ def register_appeal(*, draft: AppealDraft, registered_by=None, source_key: str |
     decision = _decide(draft)
     try:
         with transaction.atomic():
+            # The counter's lock is released at the commit, not after the disk's confirmation, which the caller
+            # still waits for (abonent.core.durability).
+            durability.release_before_flush()
             appeal = _create(draft, decision, registered_by=registered_by, source_key=source_key)
             for file in checked:
                 store_file(appeal, file, role=draft.file_role, uploaded_by=registered_by)
@@ -150,9 +154,10 @@ def _create(draft: AppealDraft, decision: _Decision, *, registered_by, source_ke
         due_at=decision.due_at, source_key=source_key or None,
     )
     search.index_appeal(appeal.pk)
-    record_event(appeal, AppealEvent.Kind.REGISTERED, actor=registered_by, channel=draft.channel, term=decision.term)
-    record_event(appeal, AppealEvent.Kind.ROUTED, actor=registered_by, department=decision.department.name,
-                 rule=decision.rule.name if decision.rule else "")
+    steps = [(AppealEvent.Kind.REGISTERED, {"channel": draft.channel, "term": decision.term}),
+             (AppealEvent.Kind.ROUTED, {"department": decision.department.name,
+                                        "rule": decision.rule.name if decision.rule else ""})]
     if draft.is_conflict:
-        record_event(appeal, AppealEvent.Kind.CONFLICT, actor=registered_by)
+        steps.append((AppealEvent.Kind.CONFLICT, {}))
+    record_events(appeal, *steps, actor=registered_by)
     return appeal

@@ -240,7 +240,7 @@ def test_force_login_in_tests_leaves_a_verified_session(client, operator):
 
 
 def test_a_session_without_the_code_from_force_login_is_stopped(client, operator):
-    operator.backend = "django.contrib.auth.backends.ModelBackend"
+    operator.backend = "abonent.users.backends.CachedModelBackend"
     client._login(operator, operator.backend)  # the test patch's bypass: only the password step
     assert client.get(HOME)["Location"].startswith(SETUP)
 
