@@ -18,7 +18,8 @@ PERMISSION = "customers.change_customer"
 
 
 class GrantForm(forms.Form):
-    account = forms.ModelChoiceField(label="Лицевой счёт", queryset=BillingAccount.objects.none())
+    account = forms.ModelChoiceField(label="Лицевой счёт", queryset=BillingAccount.objects.none(),
+                                     empty_label="— выберите счёт —")
     email = forms.EmailField(label="E-mail учётной записи личного кабинета", max_length=150)
     role = forms.ChoiceField(label="Роль", choices=PortalAccess.Role.choices)
     comment = forms.CharField(label="Основание", max_length=500, required=False,

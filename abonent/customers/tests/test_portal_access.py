@@ -56,6 +56,12 @@ def decide(client, customer, access, **data):
     return client.post(reverse("customers:portal_access_decide", args=[customer.pk, access.pk]), data)
 
 
+def test_the_grant_form_is_russian_down_to_the_empty_choice(staff, customer):
+    html = staff.get(page_url(customer)).content.decode()
+    assert '<option value="" selected>— выберите счёт —</option>' in html
+    assert "Select an option" not in html  # Django 6.1's default label has no Russian translation yet
+
+
 def test_the_card_loads_the_section_for_staff_who_may_change_customers(staff, customer):
     card = staff.get(customer.get_absolute_url()).content.decode()
     assert f'hx-get="{page_url(customer)}"' in card
