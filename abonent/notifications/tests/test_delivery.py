@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
 from abonent.channels.edo.fakes import FakeDiadoc, FakeSbis
 from abonent.channels.edo.models import EdoBox, EdoIncoming, EdoOutgoing, Operator
@@ -65,6 +66,66 @@ def test_refused_email_becomes_a_failed_notice(smtp_server, account):
     notice = Notification.objects.get(channel="email")
     assert notice.status == N.FAILED and "550" in notice.error
     assert smtp_server.sink.envelopes == []
+
+
+@pytest.mark.mail
+def test_a_bounce_after_delivery_fails_the_email_notice(smtp_server, account):
+    from abonent.channels.email.outbox import mark_bounced
+
+    only(["email"])
+    notify(account)
+    tasks.sync_delivery_reports.call()
+    notice = Notification.objects.get(channel="email")
+    assert notice.status == N.DELIVERED
+    mark_bounced(message_ids=[notice.provider_id], reason="550 5.1.1 User unknown")
+    assert tasks.sync_delivery_reports.call()["email"] == {"delivered": 0, "failed": 1}
+    notice.refresh_from_db()
+    assert notice.status == N.FAILED and notice.error == "возврат (DSN): 550 5.1.1 User unknown"
+    assert tasks.sync_delivery_reports.call()["email"] == {"delivered": 0, "failed": 0}
+
+
+def test_the_minutes_pass_does_not_grow_with_delivered_notices(organisation, monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from abonent.channels.email.models import OutgoingEmail
+    from abonent.notifications import receipts
+    from abonent.notifications.tests.factories import account_of
+
+    monkeypatch.setattr(receipts, "CHUNK", 10)
+    only(["email"])
+
+    def deliver(count):
+        for n in range(count):
+            notify(account_of(), key=f"many-{n}")
+        OutgoingEmail.objects.update(status="sent")
+        receipts.sync_all()
+        assert not Notification.objects.filter(channel="email").exclude(status=N.DELIVERED).exists()
+        with CaptureQueriesContext(connection) as queries:
+            receipts.sync_email(timezone.now())
+        return len(queries)
+
+    assert deliver(3) == deliver(30)
+
+
+def test_edo_notice_delivered_then_read_later(organisation, account):
+    from abonent.notifications.tests.factories import edo_history
+
+    only(["edo"])
+    edo_history(account.customer)
+    notify(account)
+    notice = Notification.objects.get(channel="edo")
+    document = EdoOutgoing.objects.get(operation_id=notice.provider_id)
+    moment = timezone.now()
+    document.status, document.delivered_at = "delivered", moment
+    document.save()
+    assert tasks.sync_delivery_reports.call()["edo"] == {"delivered": 1, "read": 0, "failed": 0}
+    document.status, document.read_at = "read", moment + dt.timedelta(hours=2)
+    document.save()
+    assert tasks.sync_delivery_reports.call()["edo"] == {"delivered": 0, "read": 1, "failed": 0}
+    notice.refresh_from_db()
+    assert (notice.status, notice.delivered_at, notice.read_at) == (N.READ, moment, moment + dt.timedelta(hours=2))
+    assert tasks.sync_delivery_reports.call()["edo"] == {"delivered": 0, "read": 0, "failed": 0}
 
 
 class Diadoc:
