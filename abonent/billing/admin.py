@@ -4,9 +4,36 @@ the billing system stays the one source of money); reading groups are policy and
 from django.contrib import admin
 
 from abonent.billing import models as m
+from abonent.core.audit import record_access
 
 
-class ImportedAdmin(admin.ModelAdmin):
+class AuditedViewsAdmin(admin.ModelAdmin):
+    """Money and readings seen in the admin are on record like everywhere else (issue 5, «every view of balances,
+    payments and readings»): a list records one entry per billing account on the page, a record its own."""
+
+    def account_of(self, obj):
+        return obj.account
+
+    def _what(self) -> str:
+        return f"администрирование: {self.model._meta.verbose_name_plural}"
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        listing = getattr(response, "context_data", None) or {}
+        if "cl" in listing:
+            for account in {self.account_of(obj) for obj in listing["cl"].result_list} - {None}:
+                record_access(account, self._what())
+        return response
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        shown = (getattr(response, "context_data", None) or {}).get("original")
+        if shown is not None and response.status_code == 200 and (account := self.account_of(shown)) is not None:
+            record_access(account, f"{self._what()}, запись «{shown}»")
+        return response
+
+
+class ImportedAdmin(AuditedViewsAdmin):
     """Read-only: the admin may look and search, never add, edit or delete what the billing system sent."""
 
     list_per_page = 50
@@ -24,6 +51,9 @@ class ImportedAdmin(admin.ModelAdmin):
 
 @admin.register(m.ImportBatch)
 class ImportBatchAdmin(ImportedAdmin):
+    def account_of(self, obj):
+        return None  # a file's counts and errors, not one customer's money: nothing to record
+
     list_display = ["created_at", "file_name", "kind", "format", "format_version", "status", "rows_total",
                     "rows_created", "rows_updated", "rows_unchanged", "imported_by"]
     list_filter = ["status", "kind", "format"]
@@ -78,8 +108,11 @@ class MeterReadingAdmin(ImportedAdmin):
     list_display = ["meter", "period", "taken_on", "value", "consumption", "source", "submitted_at"]
     list_filter = ["source"]
     search_fields = ["meter__serial_number", "meter__account__number", "external_id"]
-    list_select_related = ["meter"]
+    list_select_related = ["meter__account"]
     date_hierarchy = "period"
+
+    def account_of(self, obj):
+        return obj.meter.account
 
 
 @admin.register(m.ReadingGroup)

@@ -2,6 +2,7 @@
 and the call card (confidential-data permission; each view of an account's figures on record)."""
 
 import datetime as dt
+import uuid
 from decimal import Decimal
 
 import pytest
@@ -10,9 +11,11 @@ from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from abonent.billing.models import Balance, Charge, ImportBatch, Payment
+from abonent.billing.models import Balance, Charge, ImportBatch, Meter, MeterReading, Payment
+from abonent.billing.payments.models import OnlinePayment
 from abonent.billing.tests.importing_support import ACCOUNT, csv_file
 from abonent.customers.tests.factories import BillingAccountFactory
+from abonent.users.models import User
 
 pytestmark = pytest.mark.django_db
 HEADER = "external_id;account;period;amount"
@@ -198,6 +201,41 @@ def test_call_card_shows_the_figures_once_the_caller_is_identified(client, opera
                                    "meterreading", "readinggroup"])
 def test_admin_lists_every_billing_model(admin_client, billing_data, model):
     assert admin_client.get(reverse(f"admin:billing_{model}_changelist")).status_code == 200
+
+
+@pytest.mark.parametrize(("model", "make"), [
+    ("balance", lambda a: Balance.objects.filter(account=a).first()),
+    ("charge", lambda a: Charge.objects.filter(account=a).first()),
+    ("payment", lambda a: Payment.objects.get(account=a)),
+    ("meterreading", lambda a: MeterReading.objects.create(
+        meter=Meter.objects.create(account=a, external_id="M-1", serial_number="0001"), period=dt.date(2026, 10, 1),
+        taken_on=dt.date(2026, 11, 1), value=Decimal("100"))),
+    ("onlinepayment", lambda a: OnlinePayment.objects.create(
+        uuid=uuid.uuid4(), account=a, amount=Decimal("10.00"), description="Оплата", idempotency_key="k" * 32,
+        return_url="http://testserver/", started_by=User.objects.create_user(username="payer", kind="customer"))),
+])
+def test_money_and_readings_seen_in_the_admin_are_on_record(admin_client, admin_user, billing_data, model, make):
+    obj = make(billing_data)
+    app = "payments" if model == "onlinepayment" else "billing"
+    other = BillingAccountFactory()
+    Balance.objects.create(account=other, as_of=dt.date(2026, 11, 1), amount=Decimal("1"))
+
+    assert admin_client.get(reverse(f"admin:{app}_{model}_changelist")).status_code == 200
+    assert admin_client.get(reverse(f"admin:{app}_{model}_change", args=[obj.pk])).status_code == 200
+
+    seen = LogEntry.objects.filter(action=LogEntry.Action.ACCESS, object_pk=str(billing_data.pk),
+                                   content_type__model="billingaccount").order_by("pk")
+    assert [e.actor for e in seen] == [admin_user, admin_user]
+    listing, record = (e.additional_data["viewed"] for e in seen)
+    assert listing.startswith("администрирование: ") and record.startswith(listing + ", запись «")
+
+
+def test_import_batches_in_the_admin_leave_no_access_entries(admin_client, billing_data):
+    batch = ImportBatch.objects.create(file_name="f.csv", sha256="0" * 64, kind="charges", format="csv",
+                                       format_version="1", status=ImportBatch.Status.APPLIED)
+    assert admin_client.get(reverse("admin:billing_importbatch_changelist")).status_code == 200
+    assert admin_client.get(reverse("admin:billing_importbatch_change", args=[batch.pk])).status_code == 200
+    assert not LogEntry.objects.filter(action=LogEntry.Action.ACCESS).exists()
 
 
 def test_imported_data_is_read_only_in_the_admin_reading_groups_are_editable(admin_client, billing_data):
