@@ -25,9 +25,8 @@ in 1-5 % of appeals took 1-3 s because PostgreSQL recomputed to_tsvector for eve
 
 import re
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import lru_cache
 
-import snowballstemmer
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import SearchQueryField
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
@@ -37,7 +36,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from abonent.appeals.models import Appeal, AppealMessage
-from abonent.core.russian import WORD_RE
+from abonent.core.russian import WORD_RE, stemmer
 from abonent.customers.models import Customer
 
 RANKED_CANDIDATES = 200  # the newest matches ranked by relevance; finding them costs ~200/share of matches rows
@@ -75,11 +74,6 @@ ENGLISH_STOP_WORDS = frozenset(_ENGLISH_STOP.split())
 
 # --- Normalisation: the same words and stems as PostgreSQL's `russian` configuration ---
 
-@cache
-def _stemmer(language: str):
-    return snowballstemmer.stemmer(language)
-
-
 @lru_cache(maxsize=100_000)
 def normalise_word(word: str) -> str | None:
     """A word as PostgreSQL's `russian` configuration indexes it, or None for a stop word: words with
@@ -88,10 +82,10 @@ def normalise_word(word: str) -> str | None:
     if any(ch.isdigit() for ch in word):
         return word
     if word.isascii():
-        return None if word in ENGLISH_STOP_WORDS else _stemmer("english").stemWord(word)
+        return None if word in ENGLISH_STOP_WORDS else stemmer("english").stemWord(word)
     if word in RUSSIAN_STOP_WORDS:  # checked before ё is folded, as PostgreSQL does ("её" is not a stop word)
         return None
-    return _stemmer("russian").stemWord(word.replace("ё", "е"))
+    return stemmer("russian").stemWord(word.replace("ё", "е"))
 
 
 def normalise_text(text: str) -> str:
