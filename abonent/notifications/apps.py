@@ -22,7 +22,8 @@ class NotificationsConfig(AppConfig):
         for model in (m.NotificationType, m.NotificationTemplate, m.NotificationRule, m.ChannelSetting,
                       m.NotificationPreference):
             auditlog.register(model)
-        auditlog.register(m.Campaign, exclude_fields=["batches_total", "batches_done", "created_count"])
+        auditlog.register(m.Campaign, exclude_fields=["batches_total", "batches_done", "created_count", "batch_bounds",
+                                                     "done_batches"])
         auditlog.register(m.NotificationContact, exclude_fields=["code_hash"])
         reseed_after_flush(self, migration="0002_default_policy", model="notifications.NotificationType")
         post_migrate.connect(permissions.grant_after_migrate, sender=self,

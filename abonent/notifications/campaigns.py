@@ -2,8 +2,11 @@
 of service to every customer of a segment. A campaign is prepared as a draft, counted in a dry run (how many
 customers and notices by channel, nothing written), approved by a head (permission approve_campaign), then
 fanned out on the task queue in batches of customers; each customer's notice has the key
-"c<campaign>:<customer>", so a batch run twice writes nothing twice."""
+"c<campaign>:<customer>", so a batch run twice writes nothing twice. The batches done are recorded by name, so
+a sweep can re-enqueue those a killed worker lost and the campaign still finishes once, with every customer."""
 
+import bisect
+import datetime
 from collections import Counter
 
 from django.db import transaction
@@ -19,6 +22,7 @@ from abonent.notifications.models import Campaign, Channel
 
 S = Campaign.Status
 BATCH = 1000
+STALL = datetime.timedelta(minutes=15)
 
 
 class CampaignError(Exception):
@@ -47,7 +51,8 @@ def segment_ids(campaign: Campaign) -> list[int]:
     return list(segment(campaign).order_by("pk").values_list("pk", flat=True))
 
 
-def _batches(ids: list[int], size: int = BATCH):
+def _batches(ids: list[int], size: int | None = None):
+    size = size or BATCH
     for start in range(0, len(ids), size):
         yield ids[start:start + size]
 
@@ -116,36 +121,66 @@ def cancel(*, campaign: Campaign, cancelled_by) -> Campaign:
 
 
 def fan_out(campaign_id: int) -> int:
-    """Splits the segment into batches, one task each. Returns the number of batches."""
+    """Splits the segment into batches, one task each, and returns how many were enqueued. The split is made
+    once and kept (each batch's first and last customer id), so a second call, e.g. from resume_stalled after a
+    worker died with batches in hand, enqueues only the batches not done yet, with the same bounds."""
+    from abonent.core.tasks import enqueue_on_commit
     from abonent.notifications.tasks import send_campaign_batch
 
-    campaign = Campaign.objects.get(pk=campaign_id)
-    if campaign.status != S.SENDING:
-        return 0
-    batches = list(_batches(segment_ids(campaign)))
-    Campaign.objects.filter(pk=campaign_id).update(batches_total=len(batches), batches_done=0)
-    if not batches:
+    with transaction.atomic():
+        campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
+        if campaign.status != S.SENDING:
+            return 0
+        ids = segment_ids(campaign)
+        if campaign.batch_bounds:
+            bounds = campaign.batch_bounds
+            parts = [ids[bisect.bisect_left(ids, first):bisect.bisect_right(ids, last)] for first, last in bounds]
+        else:
+            parts = list(_batches(ids))
+            bounds = [[part[0], part[-1]] for part in parts]
+        Campaign.objects.filter(pk=campaign_id).update(batch_bounds=bounds, batches_total=len(bounds),
+                                                       updated_at=timezone.now())
+        pending = [(first, part) for (first, _), part in zip(bounds, parts, strict=True)
+                   if first not in campaign.done_batches]
+        for first, part in pending:
+            enqueue_on_commit(send_campaign_batch, campaign_id, part, first)
+    if not pending:  # an empty segment, or every batch done and only the finish was lost
         _finish(campaign_id)
-    for batch in batches:
-        send_campaign_batch.enqueue(campaign_id, batch)
-    return len(batches)
+    return len(pending)
 
 
-def run_batch(campaign_id: int, customer_ids: list[int]) -> int:
+def run_batch(campaign_id: int, customer_ids: list[int], first: int | None = None) -> int:
+    """Writes the notices of one batch (named by `first`, its first customer id at the split) and records the
+    batch done; the campaign is done when every batch is. A batch run twice writes nothing and counts once."""
     campaign = Campaign.objects.select_related("type").get(pk=campaign_id)
     if campaign.status != S.SENDING:
         return 0
+    first = first if first is not None else customer_ids[0]
     customers = list(Customer.objects.filter(pk__in=customer_ids).order_by("pk"))
     occasions = [Occasion(customer=c, key=f"c{campaign.pk}:{c.pk}",
                           context={"subject": campaign.subject, "text": campaign.text}) for c in customers]
     with transaction.atomic():
         created = create_notices(type=campaign.type, occasions=occasions, campaign=campaign).created
+        # Locked last and briefly: batches render side by side and only take turns to record themselves.
+        done = Campaign.objects.select_for_update().values_list("done_batches", flat=True).get(pk=campaign_id)
+        done = done if first in done else [*done, first]
         Campaign.objects.filter(pk=campaign_id).update(created_count=F("created_count") + created,
-                                                       batches_done=F("batches_done") + 1)
+                                                       done_batches=done, batches_done=len(done),
+                                                       updated_at=timezone.now())
     campaign.refresh_from_db(fields=["batches_done", "batches_total"])
     if campaign.batches_done >= campaign.batches_total:
         _finish(campaign_id)
     return created
+
+
+def resume_stalled(now=None) -> list[int]:
+    """Campaigns still sending with no batch done for STALL: their fan-out or some batches were lost (a worker
+    killed); the batches not done are enqueued again. Returns the campaigns resumed."""
+    now = now or timezone.now()
+    stalled = list(Campaign.objects.filter(status=S.SENDING, updated_at__lt=now - STALL).values_list("pk", flat=True))
+    for campaign_id in stalled:
+        fan_out(campaign_id)
+    return stalled
 
 
 def _finish(campaign_id: int) -> None:

@@ -186,6 +186,10 @@ class Campaign(TimeStampedModel):
     created_count = models.PositiveIntegerField("создано уведомлений", default=0)
     batches_total = models.PositiveIntegerField("пакетов", default=0, editable=False)
     batches_done = models.PositiveIntegerField("пакетов обработано", default=0, editable=False)
+    batch_bounds = models.JSONField("границы пакетов", default=list, editable=False,
+                                    help_text="Первый и последний клиент каждого пакета, как сегмент был разбит.")
+    done_batches = models.JSONField("обработанные пакеты", default=list, editable=False,
+                                    help_text="Первые клиенты обработанных пакетов.")
 
     class Meta:
         verbose_name = "рассылка"

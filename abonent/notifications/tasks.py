@@ -53,8 +53,15 @@ def fan_out_campaign(campaign_id: int) -> int:
 
 
 @task(queue_name="notifications")
-def send_campaign_batch(campaign_id: int, customer_ids: list[int]) -> int:
-    return campaigns.run_batch(campaign_id, customer_ids)
+def send_campaign_batch(campaign_id: int, customer_ids: list[int], first: int | None = None) -> int:
+    return campaigns.run_batch(campaign_id, customer_ids, first)
+
+
+@cron("*/5 * * * *")
+@task(queue_name="notifications")
+def resume_campaigns() -> list[int]:
+    """Every 5 minutes: campaigns whose fan-out stalled (a worker killed with batches in hand) go on."""
+    return campaigns.resume_stalled()
 
 
 @task(queue_name="notifications")
