@@ -82,3 +82,16 @@ def test_a_cancellation_notified_after_success_never_takes_the_money_back(fake, 
 
     payment.refresh_from_db()
     assert payment.status == Status.SUCCEEDED and Payment.objects.count() == 1
+
+
+def test_the_poller_is_scheduled_every_minute():
+    """The scheduler (manage.py crontask) imports every app's tasks module; the poller must be among its jobs,
+    or a lost notification is never recovered."""
+    from crontask import scheduler
+    from django.core.management import load_command_class
+
+    load_command_class("crontask", "crontask").load_tasks({"verbosity": 0})
+    job = next(j for j in scheduler.get_jobs() if j.name.endswith("poll_online_payments"))
+    start = timezone.now().replace(second=30, microsecond=0)
+    first = job.trigger.get_next_fire_time(None, start)
+    assert job.trigger.get_next_fire_time(first, first) - first == datetime.timedelta(minutes=1)
