@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header, urlencode
 from django.views.decorators.http import require_GET
 
+from abonent.billing import documents as billing_documents
 from abonent.billing.models import FinancialDocument
 from abonent.billing.statement import NO_DATA, fill_details, history, latest_balance, month_name, month_schedule
 from abonent.core.audit import record_access
@@ -110,10 +111,8 @@ def documents(request: HttpRequest, account_id: int) -> HttpResponse:
 @customer_required
 @require_GET
 def document(request: HttpRequest, document_id: int) -> HttpResponse:
-    from abonent.billing import documents as billing_documents
-
     document = selectors.document_for_user(request.user, document_id)
-    lines = getattr(billing_documents, "document_lines", lambda _document: [])(document)
+    lines = billing_documents.document_lines(document)
     record_access(document, "финансовый документ")
     return render(request, "portal/account/document.html", {
         "document": document, "account": document.account, "customer": document.account.contract.customer,
@@ -121,23 +120,15 @@ def document(request: HttpRequest, document_id: int) -> HttpResponse:
     })
 
 
-def _filename(document: FinancialDocument) -> str:
-    from abonent.billing import documents as billing_documents
-
-    naming = getattr(billing_documents, "document_filename", None)
-    return naming(document) if naming else f"{document.kind}-{document.pk}-{document.issued_on:%Y-%m-%d}.pdf"
-
-
 @customer_required
 @require_GET
 def document_pdf(request: HttpRequest, document_id: int) -> HttpResponse:
     """The document's PDF: downloaded, or with ?inline=1 opened in the browser to print."""
-    from abonent.billing.documents import document_pdf as render_pdf
-
     document = selectors.document_for_user(request.user, document_id)
-    pdf = render_pdf(document)
+    pdf = billing_documents.document_pdf(document)
     inline = request.GET.get("inline") == "1"
     record_access(document, "PDF финансового документа" + (" (печать)" if inline else ""))
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(not inline, _filename(document))
+    name = billing_documents.document_filename(document)
+    response["Content-Disposition"] = content_disposition_header(not inline, name)
     return response
