@@ -272,8 +272,8 @@ def _figures_for(account_ids: list[int], month: dt.date) -> dict[int, dict[dt.da
 
 def schedules_for(accounts: Iterable[BillingAccount], today: dt.date) -> dict[int, MonthSchedule]:
     """The current month's schedule of each account (contract and customer selected by the caller): two
-    queries for the billing data and the calendar's for each customer group's due dates, however many
-    accounts there are."""
+    queries for the billing data however many accounts there are (the production calendar is kept per process
+    by calendar.services)."""
     accounts = list(accounts)
     figures = _figures_for([a.pk for a in accounts], today)
     cache: DueDatesCache = {}
