@@ -29,6 +29,7 @@ from django.db.models.functions import TruncMonth
 
 from abonent.billing.models import Balance, Charge, Payment
 from abonent.billing.schedule import RESIDENTIAL_KINDS, DueDate, due_dates
+from abonent.core.text import plural
 from abonent.customers.models import BillingAccount
 
 ZERO = Decimal("0.00")
@@ -316,6 +317,15 @@ class MonthRow:
     @property
     def name(self) -> str:
         return month_name(self.period)
+
+    @property
+    def rows_text(self) -> str:
+        """"1 начисление, 3 оплаты" / "начислений нет, 2 оплаты" (of the rows loaded by fill_details)."""
+        def count(n: int, one: str, few: str, many: str) -> str:
+            return f"{n} {plural(n, one, few, many)}" if n else f"{many} нет"
+
+        return (f"{count(len(self.charges), 'начисление', 'начисления', 'начислений')}, "
+                f"{count(len(self.payments), 'оплата', 'оплаты', 'оплат')}")
 
 
 def history(account: BillingAccount) -> list[MonthRow]:

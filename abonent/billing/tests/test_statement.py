@@ -250,3 +250,14 @@ def test_history_by_month_with_details_for_a_page():
     assert [p.paid_on.day for p in page[0].payments] == [15, 28]
     assert [c.amount for c in page[0].charges] == [D("1000.00")]
     assert months[0].payments == [] and months[13].charges == []
+
+
+def test_a_months_rows_are_counted_in_words():
+    from abonent.billing.statement import MonthRow
+
+    row = MonthRow(period=dt.date(2026, 3, 1), charged=None, paid=None)
+    assert row.rows_text == "начислений нет, оплат нет"
+    row.charges, row.payments = [object()] * 21, [object()] * 5
+    assert row.rows_text == "21 начисление, 5 оплат"
+    row.charges, row.payments = [object()] * 2, [object()]
+    assert row.rows_text == "2 начисления, 1 оплата"

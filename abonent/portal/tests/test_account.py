@@ -255,7 +255,7 @@ def test_account_state_shows_balance_schedule_and_history(client_in, plant):
                      r"49\xa0029,36\xa0₽ к оплате", page)
     assert re.search(r"27\.04\.2026 перенос с 25\.04 40 %.*?60\xa0000,00\xa0₽", page)
     assert re.search(r"18\.05\.2026 окончательный расчёт.*?— 0,00\xa0₽ — сумма определится после начисления", page)
-    assert "март 2026 149\xa0972,16\xa0₽ 100\xa0942,80\xa0₽" in page
+    assert "март 2026 149\xa0972,16\xa0₽ 100\xa0942,80\xa0₽ 1 начисление, 2 оплаты" in page
     assert "09.04.2026 — 45\xa0000,00\xa0₽, платёжное поручение № 311" in page
     assert accesses_logged(plant) == ["состояние расчётов: сальдо, график платежей, начисления и оплаты"]
 
