@@ -213,6 +213,49 @@ def serve(name: str, app: str, *, gunicorn: Path, cwd: Path, env: dict[str, str]
 # --- scenarios ---
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU time the processes have used so far."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_pids() -> list[int]:
+    """Every PostgreSQL process on the machine: the backends serving the scenario, and the WAL writer, checkpointer
+    and others working for them."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if (entry / "comm").read_text().strip() == "postgres":
+                    pids.append(int(entry.name))
+    return pids
+
+
+class CpuMeter:
+    """CPU seconds a scenario cost the server (master and workers) and PostgreSQL: unlike requests per second,
+    hardly moved by other work on the machine, so runs on a busy machine stay comparable."""
+
+    def __init__(self, master: int):
+        self.master = master
+
+    def _now(self) -> tuple[float, float]:
+        return cpu_seconds([self.master, *children(self.master)]), cpu_seconds(postgres_pids())
+
+    def __enter__(self) -> "CpuMeter":
+        self.start = self._now()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        end = self._now()
+        self.app, self.db = end[0] - self.start[0], end[1] - self.start[1]
+
+
 @dataclass
 class Row:
     system: str
@@ -222,6 +265,7 @@ class Row:
     target: str = ""
     verdict: str = ""
     by_label: dict[str, dict] = field(default_factory=dict)
+    cpu_ms: tuple[float, float] | None = None  # server's and PostgreSQL's CPU milliseconds per operation
 
 
 ROWS: list[Row] = []
@@ -229,11 +273,13 @@ ROWS: list[Row] = []
 
 def measure(server: Server, system: str, scenario: str, *, concurrency: int, seconds: float, make_client, step,
             max_operations: int | None = None, target: str = "") -> Row:
-    with RssSampler(server.process.pid) as rss:
+    with RssSampler(server.process.pid) as rss, CpuMeter(server.process.pid) as cpu:
         result = loadgen.run(scenario, make_client=make_client, step=step, concurrency=concurrency,
                              seconds=seconds, max_operations=max_operations)
     result.peak_rss_mb = rss.peak
-    row = Row(system, scenario, result, target=target)
+    operations = max(result.items, 1)
+    row = Row(system, scenario, result, target=target,
+              cpu_ms=(1000 * cpu.app / operations, 1000 * cpu.db / operations))
     row.by_label = {label: {"n": len(values), "p50": loadgen.percentile(values, 50),
                             "p95": loadgen.percentile(values, 95), "max": loadgen.percentile(values, 100)}
                     for label, values in result.labelled.items()}
@@ -524,7 +570,7 @@ def verdict(row: Row) -> str:
 
 def table(rows: list[Row]) -> str:
     header = ["system", "scenario", "clients", "ops", "per s", "p50 ms", "p95 ms", "p99 ms", "errors",
-              "peak RSS MB", "target", ""]
+              "peak RSS MB", "CPU ms/op app+db", "target", ""]
     lines = []
     for row in rows:
         r = row.result
@@ -533,7 +579,8 @@ def table(rows: list[Row]) -> str:
                       ms(r.percentile(50) if r.latencies else reported.get("p50")),
                       ms(r.percentile(95) if r.latencies else reported.get("p95")),
                       ms(r.percentile(99) if r.latencies else reported.get("p99")),
-                      str(r.errors), f"{r.peak_rss_mb:.0f}" if r.peak_rss_mb else "—", row.target, verdict(row)])
+                      str(r.errors), f"{r.peak_rss_mb:.0f}" if r.peak_rss_mb else "—",
+                      f"{row.cpu_ms[0]:.1f}+{row.cpu_ms[1]:.1f}" if row.cpu_ms else "—", row.target, verdict(row)])
     widths = [max(len(str(x[i])) for x in [header, *lines]) for i in range(len(header))]
     out = [" | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)),
            "-+-".join("-" * w for w in widths)]
@@ -719,7 +766,8 @@ def report(config: Config, info_machine: dict, info: dict | None, desk: dict | N
                   "p50_ms": r.result.percentile(50), "p95_ms": r.result.percentile(95),
                   "p99_ms": r.result.percentile(99), "reported": r.by_label.get("reported"),
                   "errors": r.result.errors, "first_error": r.result.first_error,
-                  "peak_rss_mb": r.result.peak_rss_mb, "target": r.target, "verdict": r.verdict,
+                  "peak_rss_mb": r.result.peak_rss_mb, "cpu_ms_per_operation": r.cpu_ms, "target": r.target,
+                  "verdict": r.verdict,
                   "note": r.result.note, "by_label": r.by_label} for r in ROWS],
         "ratios": lines,
         "client_cpu_seconds": resource.getrusage(resource.RUSAGE_SELF).ru_utime,

@@ -150,24 +150,23 @@ class TokenAuth(HttpBearer):
         if scheme.lower() not in self.schemes:
             _log_refusal(request, "unsupported Authorization scheme")
             raise AuthenticationError(message=NO_CREDENTIALS_MESSAGE)
-        address = ratelimit.client_ip(request)
-        blocked = ratelimit.peek(BAD_TOKENS_SCOPE, address, invalid_token_rate()) if address else None
-        if blocked is not None and not blocked.allowed:
-            _log_refusal(request, "too many invalid tokens from this address")
-            raise RateLimited(request, blocked.retry_after,
-                              f"С вашего адреса слишком много запросов с недействительными токенами. Повторите "
-                              f"попытку через {_minutes(blocked.retry_after)} мин.")
         return self.authenticate(request, raw.strip())
 
     def authenticate(self, request: HttpRequest, token: str) -> User:
         check = check_token(token)
+        # Without a known address every client would share one counter; nothing is counted then.
+        address = ratelimit.client_ip(request)
+        bad_tokens = (BAD_TOKENS_SCOPE, address, invalid_token_rate()) if address else None
         if check.user is None:
             _log_refusal(request, check.refusal, check.token)
-            if address := ratelimit.client_ip(request):
-                # Without a known address every client would share one counter; nothing is counted then.
-                ratelimit.hit(BAD_TOKENS_SCOPE, address, invalid_token_rate())
+            if bad_tokens and not (verdict := ratelimit.hit(*bad_tokens)).allowed:
+                raise _address_blocked(request, verdict)
             raise AuthenticationError(message=REFUSED_MESSAGE)
-        verdict = ratelimit.hit(TOKEN_RATE_SCOPE, str(check.token.pk), token_rate())
+        # The token's own count and its address's wrong tokens in one look: even the right token is refused from
+        # an address that keeps sending wrong ones, so a lucky guess there learns nothing.
+        verdict, blocked = ratelimit.hit_and_peek((TOKEN_RATE_SCOPE, str(check.token.pk), token_rate()), bad_tokens)
+        if blocked is not None and not blocked.allowed:
+            raise _address_blocked(request, blocked)
         if not verdict.allowed:
             _log_refusal(request, "rate limit of the token exceeded", check.token)
             raise RateLimited(request, verdict.retry_after,
@@ -175,6 +174,13 @@ class TokenAuth(HttpBearer):
                               f"{_minutes(verdict.retry_after)} мин.")
         request.user = check.user
         return check.user
+
+
+def _address_blocked(request: HttpRequest, verdict: ratelimit.Verdict) -> RateLimited:
+    _log_refusal(request, "too many invalid tokens from this address")
+    return RateLimited(request, verdict.retry_after,
+                       f"С вашего адреса слишком много запросов с недействительными токенами. Повторите "
+                       f"попытку через {_minutes(verdict.retry_after)} мин.")
 
 
 def with_rate_limit_responses(schema: dict) -> dict:

@@ -80,66 +80,91 @@ def _key(scope: str, ident: str, window: int) -> str:
 
 def hit(scope: str, ident: str, rate: Rate, *, now: float | None = None) -> Verdict:
     """Counts one request of `ident` under `scope` and says whether it is within `rate`."""
+    return hit_and_peek((scope, ident, rate), None, now=now)[0]
+
+
+def hit_and_peek(counted: tuple[str, str, Rate], watched: tuple[str, str, Rate] | None, *,
+                 now: float | None = None) -> tuple[Verdict, Verdict | None]:
+    """`hit` of `counted` and `peek` of `watched` (a counter of another kind for the same request, e.g. the
+    client address's wrong tokens beside the token's own requests): on the database cache in one statement."""
     now = time.time() if now is None else now
+    scope, ident, rate = counted
     window, remaining = _window(rate, now)
     key = _key(scope, ident, window)
+    watched_key = _key(watched[0], watched[1], _window(watched[2], now)[0]) if watched else None
     cache = caches["default"]
     if isinstance(cache, DatabaseCache):
-        count = _count_in_table(key, now=now, expires=now + remaining + 1)
-    elif cache.add(key, 1, timeout=remaining + 1):
-        count = 1
+        count, watched_count = _count_in_table(key, now=now, expires=now + remaining + 1, peek=watched_key)
+        peeked = _peeked(watched, watched_count or 0, now) if watched else None
     else:
-        try:
-            count = cache.incr(key)
-        except ValueError:  # the key expired between add and incr
-            cache.add(key, 1, timeout=remaining + 1)
-            count = 1
-        if type(cache).incr is BaseCache.incr:
-            # A generic incr (e.g. the file cache's) writes the value back with the default timeout.
-            cache.touch(key, remaining + 1)
-    return Verdict(allowed=count <= rate.count, count=count, retry_after=remaining)
+        count = _count_in_cache(cache, key, remaining)
+        peeked = peek(*watched, now=now) if watched else None
+    return Verdict(allowed=count <= rate.count, count=count, retry_after=remaining), peeked
+
+
+def _count_in_cache(cache: BaseCache, key: str, remaining: int) -> int:
+    if cache.add(key, 1, timeout=remaining + 1):
+        return 1
+    try:
+        count = cache.incr(key)
+    except ValueError:  # the key expired between add and incr
+        cache.add(key, 1, timeout=remaining + 1)
+        return 1
+    if type(cache).incr is BaseCache.incr:
+        # A generic incr (e.g. the file cache's) writes the value back with the default timeout.
+        cache.touch(key, remaining + 1)
+    return count
 
 
 def peek(scope: str, ident: str, rate: Rate, *, now: float | None = None) -> Verdict:
     """Whether `ident` is already over `rate` in this window, without counting a request."""
     now = time.time() if now is None else now
-    window, remaining = _window(rate, now)
-    key = _key(scope, ident, window)
+    key = _key(scope, ident, _window(rate, now)[0])
     if isinstance(caches["default"], DatabaseCache):
         count = (RateCounter.objects.filter(key=key, expires_at__gt=_moment(now))
                  .values_list("count", flat=True).first() or 0)
     else:
         count = caches["default"].get(key) or 0
-    return Verdict(allowed=count < rate.count, count=count, retry_after=remaining)
+    return _peeked((scope, ident, rate), count, now)
+
+
+def _peeked(limit: tuple[str, str, Rate], count: int, now: float) -> Verdict:
+    return Verdict(allowed=count < limit[2].count, count=count, retry_after=_window(limit[2], now)[1])
 
 
 def _moment(timestamp: float) -> datetime.datetime:
     return datetime.datetime.fromtimestamp(int(timestamp), tz=datetime.UTC)
 
 
-def _count_in_table(key: str, *, now: float, expires: float) -> int:
-    """The counter after this request, in one statement. A row left from a window that has ended (a key can
-    only come back if a rate's period changed) starts again from one. The first request of a window also
-    deletes the ended windows' rows: once a window per client, through the index on the expiry."""
+def _count_in_table(key: str, *, now: float, expires: float, peek: str | None = None) -> tuple[int, int | None]:
+    """The counter after this request, in one statement, and the live count of the `peek` key if asked. A row
+    left from a window that has ended (a key can only come back if a rate's period changed) starts again from
+    one. The first request of a window also deletes the ended windows' rows: once a window per client, through
+    the index on the expiry."""
     alias = router.db_for_write(RateCounter)
     connection = connections[alias]
     ops = connection.ops
     table, key_column, count, expires_at = (ops.quote_name(name) for name in (
         RateCounter._meta.db_table, "key", "count", "expires_at"))
+    moment_now = ops.adapt_datetimefield_value(_moment(now))
     # A counter lost in a crash costs nothing: on PostgreSQL, outside a transaction, no wait for the disk.
     values = ("SELECT %s, 1, %s FROM " + durability.WITHOUT_FLUSH_WAIT  # noqa: S608 - constant
               if connection.vendor == "postgresql" and not connection.in_atomic_block else "VALUES (%s, 1, %s)")
+    peeked, peek_params = "NULL", []
+    if peek is not None:
+        peeked = (f"(SELECT other.{count} FROM {table} other "  # noqa: S608 - names quoted, values bound
+                  f"WHERE other.{key_column} = %s AND other.{expires_at} > %s)")
+        peek_params = [peek, moment_now]
     sql = (f"INSERT INTO {table} ({key_column}, {count}, {expires_at}) {values} "  # noqa: S608 - names
            f"ON CONFLICT ({key_column}) DO UPDATE SET "  # are quoted, values bound
            f"{count} = CASE WHEN {table}.{expires_at} > %s THEN {table}.{count} + 1 ELSE 1 END, "
-           f"{expires_at} = excluded.{expires_at} RETURNING {count}")
+           f"{expires_at} = excluded.{expires_at} RETURNING {count}, {peeked}")
     with connection.cursor() as cursor:
-        cursor.execute(sql, [key, ops.adapt_datetimefield_value(_moment(expires)),
-                             ops.adapt_datetimefield_value(_moment(now))])
-        value = cursor.fetchone()[0]
+        cursor.execute(sql, [key, ops.adapt_datetimefield_value(_moment(expires)), moment_now, *peek_params])
+        value, peeked_value = cursor.fetchone()
     if value == 1:
         RateCounter.objects.using(alias).filter(expires_at__lte=_moment(now)).delete()
-    return value
+    return value, peeked_value
 
 
 def client_ip(request: HttpRequest) -> str:

@@ -110,6 +110,21 @@ def test_on_the_database_cache_a_request_is_counted_in_one_statement(settings, d
 
 
 @pytest.mark.django_db
+def test_a_count_and_a_look_at_another_counter_at_once(counters, django_assert_max_num_queries):
+    rate, other, start = Rate(100, 60), Rate(3, 300), 1_800_000_000.0
+    for _ in range(3):
+        ratelimit.hit("wrong", "10.0.0.1", other, now=start)
+    ratelimit.hit("t", "x", rate, now=start)
+    with django_assert_max_num_queries(1 if counters == "database cache" else 0):
+        counted, peeked = ratelimit.hit_and_peek(("t", "x", rate), ("wrong", "10.0.0.1", other), now=start + 1)
+    assert (counted.count, counted.allowed) == (2, True)
+    assert (peeked.count, peeked.allowed, peeked.retry_after) == (3, False, 299)
+    counted, peeked = ratelimit.hit_and_peek(("t", "x", rate), ("wrong", "10.0.0.2", other), now=start + 1)
+    assert (counted.count, peeked.count, peeked.allowed) == (3, 0, True)
+    assert ratelimit.hit_and_peek(("t", "x", rate), None, now=start + 1)[1] is None
+
+
+@pytest.mark.django_db
 def test_on_the_database_cache_ended_windows_are_deleted(settings):
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
                                    "LOCATION": "abonent_cache_test"}}
