@@ -51,12 +51,12 @@ def test_register_appeal(operator_api, operator):
 @time_machine.travel(datetime.datetime(2026, 11, 24, 10, 0, 5, tzinfo=datetime.UTC), tick=False)
 def test_registration_queries_as_the_embedded_default_runs_it(operator_api, settings, django_assert_num_queries):
     """With the database as the shared cache and the task queue: the token, the token's request counter (with the
-    address's wrong-token count in the same statement), the versions of the process's copies in one read (permissions, routing rules,
-    deadline policies, the reception group, the calendar); then one transaction (2 statements to open and close
-    it): the number, the appeal, its two events in one insert and the acknowledgement's task. PostgreSQL turns
-    the wait for the disk off for that transaction and waits after the commit instead (2 statements,
-    abonent.core.durability); its trigger keeps the search document within the INSERT, while SQLite keeps its
-    search index in the transaction (6 statements more)."""
+    address's wrong-token count in the same statement), the versions of the process's copies in one read
+    (permissions, routing rules, deadline policies, the reception group, the calendar); then one transaction
+    (2 statements to open and close it): the number, the appeal, its two events in one insert and the
+    acknowledgement's task. PostgreSQL turns the wait for the disk off for that transaction and waits after
+    the commit instead (2 statements, abonent.core.durability); its trigger keeps the search document within
+    the INSERT, while SQLite keeps its search index in the transaction (6 statements more)."""
     from django.core.management import call_command
 
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
