@@ -194,17 +194,18 @@ class Server:
     name: str
     port: int
     process: subprocess.Popen
+    database: str = ""  # its PostgreSQL database, if any: whose backends' CPU the scenario costs
 
 
 @contextlib.contextmanager
-def serve(name: str, app: str, *, gunicorn: Path, cwd: Path, env: dict[str, str]):
+def serve(name: str, app: str, *, gunicorn: Path, cwd: Path, env: dict[str, str], database: str = ""):
     port = free_port()
     log(f"{name}: gunicorn {app} on 127.0.0.1:{port} ({' '.join(GUNICORN_FLAGS)})")
     process = PROCESSES.start([gunicorn, app, "--bind", f"127.0.0.1:{port}", *GUNICORN_FLAGS], cwd=cwd,
                               env={**os.environ, **env})
     try:
         wait_port(port, process)
-        yield Server(name, port, process)
+        yield Server(name, port, process, database)
     finally:
         PROCESSES.stop(process)
         log(f"{name}: stopped")
@@ -225,14 +226,20 @@ def cpu_seconds(pids: list[int]) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
-def postgres_pids() -> list[int]:
-    """Every PostgreSQL process on the machine: the backends serving the scenario, and the WAL writer, checkpointer
-    and others working for them."""
+POSTGRES_HELPERS = ("walwriter", "wal writer", "checkpointer", "background writer")
+
+
+def postgres_pids(database: str) -> list[int]:
+    """The PostgreSQL backends connected to `database` and the processes writing for every backend (WAL writer,
+    checkpointer, background writer); other databases' backends (tests running beside) are left out."""
     pids = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             with contextlib.suppress(OSError):
-                if (entry / "comm").read_text().strip() == "postgres":
+                if (entry / "comm").read_text().strip() != "postgres":
+                    continue
+                title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                if f" {database} " in title or any(helper in title for helper in POSTGRES_HELPERS):
                     pids.append(int(entry.name))
     return pids
 
@@ -241,11 +248,13 @@ class CpuMeter:
     """CPU seconds a scenario cost the server (master and workers) and PostgreSQL: unlike requests per second,
     hardly moved by other work on the machine, so runs on a busy machine stay comparable."""
 
-    def __init__(self, master: int):
-        self.master = master
+    def __init__(self, server: Server):
+        self.server = server
 
     def _now(self) -> tuple[float, float]:
-        return cpu_seconds([self.master, *children(self.master)]), cpu_seconds(postgres_pids())
+        master = self.server.process.pid
+        database = cpu_seconds(postgres_pids(self.server.database)) if self.server.database else 0.0
+        return cpu_seconds([master, *children(master)]), database
 
     def __enter__(self) -> "CpuMeter":
         self.start = self._now()
@@ -273,7 +282,7 @@ ROWS: list[Row] = []
 
 def measure(server: Server, system: str, scenario: str, *, concurrency: int, seconds: float, make_client, step,
             max_operations: int | None = None, target: str = "") -> Row:
-    with RssSampler(server.process.pid) as rss, CpuMeter(server.process.pid) as cpu:
+    with RssSampler(server.process.pid) as rss, CpuMeter(server) as cpu:
         result = loadgen.run(scenario, make_client=make_client, step=step, concurrency=concurrency,
                              seconds=seconds, max_operations=max_operations)
     result.peak_rss_mb = rss.peak
@@ -715,7 +724,8 @@ def run_all(config: Config, info_machine: dict) -> None:
         # DEBUG is off, so the pages want the collected static files' manifest (as `make db` does it).
         subprocess.run([PYTHON, "manage.py", "collectstatic", "--no-input", "-v", "0"], cwd=ROOT,  # noqa: S603
                        env={**os.environ, **abonent_env}, check=True)
-        with serve("abonent", "abonent.wsgi", gunicorn=GUNICORN, cwd=ROOT, env=abonent_env) as server:
+        with serve("abonent", "abonent.wsgi", gunicorn=GUNICORN, cwd=ROOT, env=abonent_env,
+                   database=config.database) as server:
             guarded("abonent", abonent_scenarios, config, server, info)
     if desk:
         texts = info["texts"] if info else [("Вопрос по счёту", "Прошу разъяснить начисление за месяц.")]
@@ -723,7 +733,7 @@ def run_all(config: Config, info_machine: dict) -> None:
                  and " " not in q["text"] and not q["text"].startswith("-")] or ["счётчик"]
         gunicorn = Path(desk["python"]).parent / "gunicorn"
         with serve("django-helpdesk", "benchdesk.wsgi", gunicorn=gunicorn, cwd=Path(desk["project"]),
-                   env={}) as server:
+                   env={}, database=config.helpdesk_database) as server:
             guarded("django-helpdesk", helpdesk_scenarios, config, server, desk, texts, words)
     if config.wants("hello"):
         project = hello.write_project(config.work)

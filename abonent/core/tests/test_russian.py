@@ -37,3 +37,9 @@ def test_each_thread_has_its_own_stemmer():
     seen = []
     assert run_in_threads(lambda: seen.append(stemmer()), 3) == []
     assert len({id(s) for s in [*seen, stemmer()]}) == 4
+
+
+def test_the_stemmers_are_snowballs_c_ones():
+    """PyStemmer (libstemmer in C, the same algorithms) stems a registration's text in microseconds; the pure
+    Python fallback took milliseconds."""
+    assert type(stemmer()).__module__ == "Stemmer"
