@@ -10,6 +10,7 @@ with a token until that window ends — at most 5 minutes, and only on that addr
 token elsewhere is never affected, and one on the same address only while the wrong tokens keep coming.
 A valid token may make settings.API_RATE_LIMIT requests (600 a minute), then 429 until the minute ends."""
 
+import copy
 import datetime
 import hashlib
 import logging
@@ -25,6 +26,7 @@ from ninja.security import HttpBearer
 
 from abonent.api.models import ApiToken
 from abonent.core import ratelimit
+from abonent.core.process_cache import ProcessCache
 from abonent.users.models import User
 
 security_log = logging.getLogger("abonent.security")
@@ -76,11 +78,32 @@ class Check:
     refusal: str = ""
 
 
+# Known tokens with their logins, per process (abonent.core.process_cache): issuing or revoking a token and any
+# change of a login (blocked, its kind) reload them everywhere; a change that bypasses the models (raw SQL) is
+# seen within a minute. Unknown tokens are never kept.
+token_copies: ProcessCache[dict[str, ApiToken]] = ProcessCache("api-tokens", dict, max_age=60)
+
+
+def watch() -> None:
+    """Connected once, from the app's ready()."""
+    token_copies.watch(ApiToken, User)
+
+
+def _known_token(key_hash: str) -> ApiToken | None:
+    known = token_copies.get()
+    token = known.get(key_hash)
+    if token is None:
+        token = ApiToken.objects.select_related("user").filter(key_hash=key_hash).first()
+        if token is not None:
+            known[key_hash] = token
+    return token
+
+
 def check_token(raw: str) -> Check:
     """The login a token acts for, or why it is refused."""
     if not raw:
         return Check(None, None, "empty token")
-    token = ApiToken.objects.select_related("user").filter(key_hash=hash_key(raw)).first()
+    token = _known_token(hash_key(raw))
     if token is None:
         return Check(None, None, "unknown token")
     now = timezone.now()
@@ -88,19 +111,20 @@ def check_token(raw: str) -> Check:
         return Check(None, token, "revoked token")
     if token.expires_at is not None and token.expires_at <= now:
         return Check(None, token, "expired token")
-    user = token.user
-    if not user.is_active:
+    if not token.user.is_active:
         return Check(None, token, "inactive user")
-    if user.kind != User.Kind.STAFF:
+    if token.user.kind != User.Kind.STAFF:
         return Check(None, token, "not a staff login")
-    # At most one write a minute per token, and without the model's save(): no audit entry per request. The
-    # stamp just read spares the statement in the other requests of the minute.
+    # At most one write a minute per token, and without the model's save(): no audit entry per request (nor a
+    # reload of the copies). The stamp kept spares the statement in the other requests of the minute.
     stale = now - LAST_USED_PRECISION
     if token.last_used_at is None or token.last_used_at < stale:
         ApiToken.objects.filter(pk=token.pk).filter(
             Q(last_used_at__isnull=True) | Q(last_used_at__lt=stale)
         ).update(last_used_at=now)
-    return Check(user, token)
+        token.last_used_at = now
+    # The request's own instance of the login: Django keeps its permissions on it for the request.
+    return Check(copy.copy(token.user), token)
 
 
 def authenticate_token(raw: str) -> User | None:

@@ -15,6 +15,7 @@ seen after the next watched change or a restart; the admin, where these tables a
 
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable
 
@@ -29,12 +30,14 @@ _request = threading.local()  # .versions: the tokens read in the current reques
 
 
 class ProcessCache[T]:
-    """What `load` returns, kept per process and reloaded after a change of one of the watched models."""
+    """What `load` returns, kept per process and reloaded after a change of one of the watched models, and, with
+    `max_age` (seconds), at least that often: a bound for the changes that bypass the signals."""
 
-    def __init__(self, name: str, load: Callable[[], T]) -> None:
+    def __init__(self, name: str, load: Callable[[], T], *, max_age: float | None = None) -> None:
         self.key = f"process-cache:{name}"
         self._load = load
-        self._copy: tuple[str, T] | None = None
+        self._max_age = max_age
+        self._copy: tuple[str, T, float] | None = None
         _ALL.append(self)
 
     def get(self) -> T:
@@ -42,11 +45,13 @@ class ProcessCache[T]:
             return self._load()
         version = self._version()
         copy = self._copy
-        if copy is not None and copy[0] == version:
+        if copy is not None and copy[0] == version and (self._max_age is None
+                                                        or time.time() - copy[2] < self._max_age):
             return copy[1]
+        loaded_at = time.time()
         value = self._load()
         if version:
-            self._copy = (version, value)
+            self._copy = (version, value, loaded_at)
         return value
 
     def _version(self) -> str | None:

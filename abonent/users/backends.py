@@ -1,7 +1,7 @@
 """Model permissions kept per process: every API call and staff page asks `has_perm`, and Django's ModelBackend
 reads a user's permissions with two queries per request. Here a process keeps each user's set until a change of
 users, groups or their permissions commits anywhere (abonent.core.process_cache); a removed permission is gone
-from the next request on, in every process."""
+from the next request on, in every process, and one removed bypassing the models (raw SQL) within a minute."""
 
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, Permission
@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group, Permission
 from abonent.core.process_cache import ProcessCache
 from abonent.users.models import User
 
-permission_sets: ProcessCache[dict[int, frozenset[str]]] = ProcessCache("user-permissions", dict)
+permission_sets: ProcessCache[dict[int, frozenset[str]]] = ProcessCache("user-permissions", dict, max_age=60)
 
 
 def watch() -> None:

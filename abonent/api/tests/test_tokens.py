@@ -87,6 +87,42 @@ def test_last_use_is_written_at_most_once_a_minute(operator):
     assert token.last_used_at == NOW + datetime.timedelta(seconds=61)
 
 
+# --- The process's copy of the known tokens ---
+
+
+def test_a_known_token_is_checked_without_a_query(operator, django_assert_num_queries):
+    raw = issue_token(operator, "АТС")
+    first = authenticate_token(raw)
+    with django_assert_num_queries(0):
+        again = authenticate_token(raw)
+    assert first == again == operator
+    assert again is not first  # each request its own instance of the login (permissions are kept on it)
+
+
+def test_revoking_a_known_token_refuses_it_at_once(operator):
+    raw = issue_token(operator, "АТС")
+    assert authenticate_token(raw) == operator
+    revoke_token(ApiToken.objects.get())
+    assert authenticate_token(raw) is None
+
+
+def test_blocking_the_login_of_a_known_token_refuses_it_at_once(operator):
+    raw = issue_token(operator, "АТС")
+    assert authenticate_token(raw) == operator
+    operator.is_active = False
+    operator.save()
+    assert authenticate_token(raw) is None
+
+
+def test_a_change_bypassing_the_models_is_seen_within_a_minute(operator):
+    with time_machine.travel(NOW, tick=False):
+        raw = issue_token(operator, "АТС")
+        assert authenticate_token(raw) == operator
+        User.objects.filter(pk=operator.pk).update(is_active=False)  # e.g. raw SQL by an administrator
+    with time_machine.travel(NOW + datetime.timedelta(seconds=61), tick=False):
+        assert authenticate_token(raw) is None
+
+
 # --- Through HTTP ---
 
 
