@@ -7,6 +7,8 @@ class CoreConfig(AppConfig):
     verbose_name = "Общее"
 
     def ready(self) -> None:
+        from django.db.models import fields
+
         from abonent.core import (
             dashboard,
             otp,
@@ -14,3 +16,5 @@ class CoreConfig(AppConfig):
         )
 
         dashboard.register(otp.tiles)
+        # Django 6.1's empty choice of select fields, «- Select an option -», has no Russian translation yet.
+        fields.BLANK_CHOICE_LABEL = "— выберите —"

@@ -18,3 +18,11 @@ def test_is_storable_refuses_only_nul_and_lone_surrogates(text, storable):
 def test_storable_json_cleans_every_string_and_non_finite_numbers():
     value = {"a\x00": ["x\x00", float("nan"), float("-inf"), 1.5, 2, None, True], 3: {"b": "\ud800c"}}
     assert storable_json(value) == {"a": ["x", "nan", "-inf", 1.5, 2, None, True], "3": {"b": "c"}}
+
+
+def test_the_empty_choice_of_select_fields_is_russian():
+    """Django 6.1's «- Select an option -» has no Russian translation yet; core's ready() sets ours."""
+    from django.db import models
+
+    field = models.CharField(choices=[("a", "А")], blank=True)
+    assert field.formfield().choices[0] == ("", "— выберите —")
