@@ -47,6 +47,17 @@ def test_notices_list_shows_only_the_logins_customers(client, mine, account, oth
     assert "4\u00a0321,00\u00a0₽" in response.content.decode()
 
 
+def test_a_phone_recipient_reads_as_a_number_in_the_portal(client, mine, account):
+    from abonent.notifications.models import Notification
+
+    Notification.objects.filter(customer=account.customer).update(channel="phone", recipient="+73852506311")
+    notice = Notification.objects.filter(customer=account.customer).first()
+    page = login(client, mine).get(reverse("portal:notices")).content.decode()
+    assert "8 (3852) 50-63-11" in page and "+73852506311" not in page
+    page = client.get(reverse("portal:notice", kwargs={"notice_id": notice.pk})).content.decode()
+    assert "8 (3852) 50-63-11" in page
+
+
 def test_opening_a_portal_notice_marks_it_read_once(client, mine, account):
     notice = Notification.objects.get(customer=account.customer, channel="portal")
     assert notice.status == N.DELIVERED
