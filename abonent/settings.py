@@ -169,6 +169,11 @@ if database_url := os.environ.get("DATABASE_URL"):
     if env_bool("DATABASE_PGBOUNCER"):
         # PgBouncer in transaction mode: a cursor cannot outlive its transaction's server connection.
         DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    else:
+        # Parameters bound by the server, and a statement prepared once it has run five times on a connection:
+        # PostgreSQL then plans a registration's statements once, not every time (a quarter of its CPU per
+        # appeal, bench/RESULTS.md). Prepared statements belong to a server connection, hence not via PgBouncer.
+        DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
 else:
     DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": VAR_DIR / "abonent.sqlite3"}}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
