@@ -245,16 +245,17 @@ def postgres_pids(database: str) -> list[int]:
 
 
 class CpuMeter:
-    """CPU seconds a scenario cost the server (master and workers) and PostgreSQL: unlike requests per second,
-    hardly moved by other work on the machine, so runs on a busy machine stay comparable."""
+    """CPU seconds a scenario cost the server (master and workers), PostgreSQL and the load generator (this
+    process): unlike requests per second, hardly moved by other work on the machine, so runs on a busy machine
+    stay comparable. The generator's share matters on a small machine, where it competes with the server."""
 
     def __init__(self, server: Server):
         self.server = server
 
-    def _now(self) -> tuple[float, float]:
+    def _now(self) -> tuple[float, float, float]:
         master = self.server.process.pid
         database = cpu_seconds(postgres_pids(self.server.database)) if self.server.database else 0.0
-        return cpu_seconds([master, *children(master)]), database
+        return cpu_seconds([master, *children(master)]), database, time.process_time()
 
     def __enter__(self) -> "CpuMeter":
         self.start = self._now()
@@ -262,7 +263,7 @@ class CpuMeter:
 
     def __exit__(self, *exc) -> None:
         end = self._now()
-        self.app, self.db = end[0] - self.start[0], end[1] - self.start[1]
+        self.app, self.db, self.load = (e - s for e, s in zip(end, self.start, strict=True))
 
 
 @dataclass
@@ -274,7 +275,7 @@ class Row:
     target: str = ""
     verdict: str = ""
     by_label: dict[str, dict] = field(default_factory=dict)
-    cpu_ms: tuple[float, float] | None = None  # server's and PostgreSQL's CPU milliseconds per operation
+    cpu_ms: tuple[float, float, float] | None = None  # CPU ms per operation: server, PostgreSQL, load generator
 
 
 ROWS: list[Row] = []
@@ -288,7 +289,7 @@ def measure(server: Server, system: str, scenario: str, *, concurrency: int, sec
     result.peak_rss_mb = rss.peak
     operations = max(result.items, 1)
     row = Row(system, scenario, result, target=target,
-              cpu_ms=(1000 * cpu.app / operations, 1000 * cpu.db / operations))
+              cpu_ms=(1000 * cpu.app / operations, 1000 * cpu.db / operations, 1000 * cpu.load / operations))
     row.by_label = {label: {"n": len(values), "p50": loadgen.percentile(values, 50),
                             "p95": loadgen.percentile(values, 95), "max": loadgen.percentile(values, 100)}
                     for label, values in result.labelled.items()}
@@ -579,7 +580,7 @@ def verdict(row: Row) -> str:
 
 def table(rows: list[Row]) -> str:
     header = ["system", "scenario", "clients", "ops", "per s", "p50 ms", "p95 ms", "p99 ms", "errors",
-              "peak RSS MB", "CPU ms/op app+db", "target", ""]
+              "peak RSS MB", "CPU ms/op app+db+load", "target", ""]
     lines = []
     for row in rows:
         r = row.result
@@ -589,7 +590,7 @@ def table(rows: list[Row]) -> str:
                       ms(r.percentile(95) if r.latencies else reported.get("p95")),
                       ms(r.percentile(99) if r.latencies else reported.get("p99")),
                       str(r.errors), f"{r.peak_rss_mb:.0f}" if r.peak_rss_mb else "—",
-                      f"{row.cpu_ms[0]:.1f}+{row.cpu_ms[1]:.1f}" if row.cpu_ms else "—", row.target, verdict(row)])
+                      "+".join(f"{v:.1f}" for v in row.cpu_ms) if row.cpu_ms else "—", row.target, verdict(row)])
     widths = [max(len(str(x[i])) for x in [header, *lines]) for i in range(len(header))]
     out = [" | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)),
            "-+-".join("-" * w for w in widths)]
