@@ -55,7 +55,8 @@ from loadgen import Client, Result  # noqa: E402
 PYTHON = ROOT / ".venv" / "bin" / "python"
 GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
 PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
-GUNICORN_FLAGS = ["--workers", "2", "--worker-class", "gthread", "--threads", "4", "--keep-alive", "30",
+GUNICORN_FLAGS = ["--workers", os.environ.get("BENCH_WORKERS") or "2", "--worker-class", "gthread",
+                  "--threads", os.environ.get("BENCH_THREADS") or "4", "--keep-alive", "30",
                   "--timeout", "600", "--log-level", "warning"]
 ALL_GROUPS = ("api", "queue", "search", "card", "portal", "helpdesk", "hello", "mail", "fanout", "report", "billing")
 

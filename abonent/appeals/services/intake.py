@@ -103,7 +103,9 @@ def register_appeal(*, draft: AppealDraft, registered_by=None, source_key: str |
             # still waits for (abonent.core.durability).
             durability.release_before_flush()
             appeal = _create(draft, decision, registered_by=registered_by, source_key=source_key)
-            for file in checked:
+            # The number last: from here to the commit every other registration waits for the counter's row.
+            _give_number(appeal)
+            for file in checked:  # their path is made of the number
                 store_file(appeal, file, role=draft.file_role, uploaded_by=registered_by)
     except IntegrityError:
         # Two deliveries of the same message raced; the other one registered it.
@@ -136,13 +138,9 @@ def _decide(draft: AppealDraft) -> _Decision:
 
 
 def _create(draft: AppealDraft, decision: _Decision, *, registered_by, source_key: str | None) -> Appeal:
-    # The number comes last before the appeal's row: from here to the commit every other registration waits.
     now = decision.registered_at
-    year = timezone.localtime(now).year
-    sequence = numbering.take_number("appeal", year)
     appeal = Appeal.objects.create(
-        number=numbering.registration_number(year, sequence), year=year, sequence=sequence,
-        kind=draft.kind, topic=draft.topic, channel=draft.channel,
+        year=timezone.localtime(now).year, kind=draft.kind, topic=draft.topic, channel=draft.channel,
         reply_channel=draft.reply_channel or default_reply_channel(draft),
         customer=draft.customer, billing_account=draft.billing_account,
         sender_name=draft.sender_name.strip(), sender_organisation=draft.sender_organisation.strip(),
@@ -161,3 +159,12 @@ def _create(draft: AppealDraft, decision: _Decision, *, registered_by, source_ke
         steps.append((AppealEvent.Kind.CONFLICT, {}))
     record_events(appeal, *steps, actor=registered_by)
     return appeal
+
+
+def _give_number(appeal: Appeal) -> None:
+    """The year's next number, written on the appeal registered in this transaction. Taken after every other
+    write of the registration, because the counter's row stays locked until the commit (abonent.appeals.
+    services.numbering): what comes before the number does not hold up the other registrations."""
+    appeal.sequence = numbering.take_number("appeal", appeal.year)
+    appeal.number = numbering.registration_number(appeal.year, appeal.sequence)
+    Appeal.objects.filter(pk=appeal.pk).update(number=appeal.number, sequence=appeal.sequence)
