@@ -123,11 +123,9 @@ class Appeal(TimeStampedModel):
 
     OPEN_STATUSES = (Status.REGISTERED, Status.IN_PROGRESS, Status.ON_APPROVAL)
 
-    # Empty only inside the registering transaction: the number is its last write, so that the counter's lock
-    # is held for one statement and the commit (abonent.appeals.services.intake). No committed row lacks one.
-    number = models.CharField("регистрационный номер", max_length=20, unique=True, null=True)
+    number = models.CharField("регистрационный номер", max_length=20, unique=True)
     year = models.PositiveSmallIntegerField("год регистрации")
-    sequence = models.PositiveIntegerField("порядковый номер в году", null=True)
+    sequence = models.PositiveIntegerField("порядковый номер в году")
     kind = models.CharField("вид", max_length=32, choices=Kind.choices, default=Kind.QUESTION)
     topic = models.ForeignKey("organisation.Topic", verbose_name="тема", on_delete=models.PROTECT,
                               null=True, blank=True)

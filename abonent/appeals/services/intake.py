@@ -14,7 +14,7 @@ from abonent.appeals.models import Appeal, AppealEvent, Attachment, Kind, Routin
 from abonent.appeals.services import deadlines, numbering, policies, routing
 from abonent.appeals.services.attachments import store_file
 from abonent.appeals.services.events import record_events
-from abonent.core import durability
+from abonent.core import durability, ids
 from abonent.customers.models import BillingAccount, Customer
 from abonent.organisation.models import Channel, Department, Topic
 
@@ -103,8 +103,6 @@ def register_appeal(*, draft: AppealDraft, registered_by=None, source_key: str |
             # still waits for (abonent.core.durability).
             durability.release_before_flush()
             appeal = _create(draft, decision, registered_by=registered_by, source_key=source_key)
-            # The number last: from here to the commit every other registration waits for the counter's row.
-            _give_number(appeal)
             for file in checked:  # their path is made of the number
                 store_file(appeal, file, role=draft.file_role, uploaded_by=registered_by)
     except IntegrityError:
@@ -139,9 +137,9 @@ def _decide(draft: AppealDraft) -> _Decision:
 
 def _create(draft: AppealDraft, decision: _Decision, *, registered_by, source_key: str | None) -> Appeal:
     now = decision.registered_at
-    appeal = Appeal.objects.create(
-        year=timezone.localtime(now).year, kind=draft.kind, topic=draft.topic, channel=draft.channel,
-        reply_channel=draft.reply_channel or default_reply_channel(draft),
+    appeal = Appeal(
+        id=ids.next_id(Appeal), year=timezone.localtime(now).year, kind=draft.kind,
+        topic=draft.topic, channel=draft.channel, reply_channel=draft.reply_channel or default_reply_channel(draft),
         customer=draft.customer, billing_account=draft.billing_account,
         sender_name=draft.sender_name.strip(), sender_organisation=draft.sender_organisation.strip(),
         sender_inn=draft.sender_inn.strip(), sender_email=draft.sender_email.strip(),
@@ -151,20 +149,16 @@ def _create(draft: AppealDraft, decision: _Decision, *, registered_by, source_ke
         department=decision.department, urgency=draft.urgency, is_conflict=draft.is_conflict,
         due_at=decision.due_at, source_key=source_key or None,
     )
-    search.index_appeal(appeal.pk)
+    # The events (and the acknowledgement's task) before the appeal's row, which comes last with its number: from
+    # the number to the commit every other registration waits for the counter's row (numbering.take_number).
     steps = [(AppealEvent.Kind.REGISTERED, {"channel": draft.channel, "term": decision.term}),
              (AppealEvent.Kind.ROUTED, {"department": decision.department.name,
                                         "rule": decision.rule.name if decision.rule else ""})]
     if draft.is_conflict:
         steps.append((AppealEvent.Kind.CONFLICT, {}))
     record_events(appeal, *steps, actor=registered_by)
-    return appeal
-
-
-def _give_number(appeal: Appeal) -> None:
-    """The year's next number, written on the appeal registered in this transaction. Taken after every other
-    write of the registration, because the counter's row stays locked until the commit (abonent.appeals.
-    services.numbering): what comes before the number does not hold up the other registrations."""
     appeal.sequence = numbering.take_number("appeal", appeal.year)
     appeal.number = numbering.registration_number(appeal.year, appeal.sequence)
-    Appeal.objects.filter(pk=appeal.pk).update(number=appeal.number, sequence=appeal.sequence)
+    appeal.save(force_insert=True)
+    search.index_appeal(appeal.pk)
+    return appeal
