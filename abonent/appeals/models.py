@@ -123,7 +123,7 @@ class Appeal(TimeStampedModel):
 
     OPEN_STATUSES = (Status.REGISTERED, Status.IN_PROGRESS, Status.ON_APPROVAL)
 
-    number = models.CharField("регистрационный номер", max_length=20, unique=True)
+    number = models.CharField("регистрационный номер", max_length=20)  # unique: Meta.constraints
     year = models.PositiveSmallIntegerField("год регистрации")
     sequence = models.PositiveIntegerField("порядковый номер в году")
     kind = models.CharField("вид", max_length=32, choices=Kind.choices, default=Kind.QUESTION)
@@ -132,7 +132,7 @@ class Appeal(TimeStampedModel):
     channel = models.CharField("канал поступления", max_length=16, choices=Channel.choices)
     reply_channel = models.CharField("способ ответа", max_length=16, choices=Channel.choices)
     customer = models.ForeignKey("customers.Customer", verbose_name="клиент", on_delete=models.PROTECT,
-                                 null=True, blank=True, related_name="appeals")
+                                 null=True, blank=True, related_name="appeals", db_index=False)
     billing_account = models.ForeignKey("customers.BillingAccount", verbose_name="лицевой счёт",
                                         on_delete=models.PROTECT, null=True, blank=True, related_name="appeals")
     sender_name = models.CharField("заявитель (ФИО)", max_length=300, blank=True)
@@ -150,9 +150,9 @@ class Appeal(TimeStampedModel):
     postmark_date = models.DateField("дата почтового штемпеля", null=True, blank=True)
     status = models.CharField("статус", max_length=16, choices=Status.choices, default=Status.REGISTERED)
     department = models.ForeignKey("organisation.Department", verbose_name="подразделение",
-                                   on_delete=models.PROTECT, related_name="appeals")
+                                   on_delete=models.PROTECT, related_name="appeals", db_index=False)
     executor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="исполнитель", on_delete=models.PROTECT,
-                                 null=True, blank=True, related_name="appeals_to_execute")
+                                 null=True, blank=True, related_name="appeals_to_execute", db_index=False)
     due_at = models.DateTimeField("срок ответа")
     is_extended = models.BooleanField("срок продлён", default=False)
     urgency = models.ForeignKey(UrgencyCategory, verbose_name="категория срочности", on_delete=models.PROTECT,
@@ -172,7 +172,11 @@ class Appeal(TimeStampedModel):
         verbose_name = "обращение"
         verbose_name_plural = "обращения"
         ordering = ["-registered_at", "-pk"]
-        constraints = [models.UniqueConstraint(fields=["year", "sequence"], name="appeal_number_unique_in_year")]
+        constraints = [models.UniqueConstraint(fields=["year", "sequence"], name="appeal_number_unique_in_year"),
+                       models.UniqueConstraint(fields=["number"], name="appeal_number_unique")]
+        # Every index is written by each registration: the customer's, department's and executor's own are the
+        # first columns of the indexes below, and the number is never matched by prefix (a unique constraint,
+        # unlike unique=True, adds no LIKE index on PostgreSQL). Migration 0006.
         indexes = [
             models.Index(fields=["status", "due_at"], name="appeal_open_due"),
             models.Index(fields=["department", "status", "due_at"], name="appeal_dept_queue"),
