@@ -132,6 +132,27 @@ MIDDLEWARE = [
     "abonent.core.ratelimit.RateLimitMiddleware",
 ]
 
+# Requests to the API that carry a token (abonent/wsgi.py) need none of the browser's middleware: no session,
+# cookie, form token, language choice, second factor, message or htmx there; the login comes from the token
+# (abonent.api.auth). They skip it and keep the rest, headers and logs alike; bench/RESULTS.md has the cost.
+BROWSER_ONLY_MIDDLEWARE = {
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "abonent.core.middleware.SessionTimeoutMiddleware",
+    "abonent.core.otp.StaffOTPMiddleware",
+}
+TOKEN_API_MIDDLEWARE = [
+    "abonent.api.middleware.AnonymousUntilToken" if path == "django.contrib.auth.middleware.AuthenticationMiddleware"
+    else path for path in MIDDLEWARE
+    if path not in BROWSER_ONLY_MIDDLEWARE or path == "django.contrib.auth.middleware.AuthenticationMiddleware"
+]
+
 ROOT_URLCONF = "abonent.urls"
 WSGI_APPLICATION = "abonent.wsgi.application"
 

@@ -2,17 +2,34 @@ import json
 
 import pytest
 from django.test import Client
+from django.test.client import ClientHandler
 
 from abonent.api.auth import issue_token
+from abonent.api.handler import TokenAPIMiddleware, is_token_api_request
 from abonent.appeals.tests.factories import register
 from abonent.organisation.models import Topic
 
 
+class TokenAPIClientHandler(TokenAPIMiddleware, ClientHandler):
+    pass
+
+
+class ProductionDispatch:
+    """As abonent/wsgi.py: requests with a token through the API's middleware, the rest through the site's."""
+
+    def __init__(self):
+        self.site, self.token_api = ClientHandler(), TokenAPIClientHandler()
+
+    def __call__(self, environ, **kwargs):
+        return (self.token_api if is_token_api_request(environ) else self.site)(environ, **kwargs)
+
+
 class ApiClient:
-    """The Django test client speaking JSON with a bearer token."""
+    """The Django test client speaking JSON with a bearer token, through the middleware production uses."""
 
     def __init__(self, token: str | None):
         self.client = Client()
+        self.client.handler = ProductionDispatch()
         self.token = token
 
     def headers(self, extra: dict | None = None) -> dict:
