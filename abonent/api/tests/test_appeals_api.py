@@ -54,9 +54,10 @@ def test_registration_queries_as_the_embedded_default_runs_it(operator_api, sett
     (known tokens with their logins, permissions, routing rules, deadline policies, the reception group, the
     calendar), the token's request counter (with the address's wrong-token count in the same statement); then
     one transaction (2 statements to open and close it): the appeal's id, its two events in one insert, the
-    acknowledgement's task, the number, the appeal (last, as the number locks the counter until the commit). PostgreSQL turns the wait for the disk off for that transaction and waits after
-    the commit instead (2 statements, abonent.core.durability); its trigger keeps the search document within
-    the INSERT, while SQLite keeps its search index in the transaction (6 statements more)."""
+    acknowledgement's task, the number, the appeal (last, as the number locks the counter until the commit).
+    PostgreSQL turns the wait for the disk off for that transaction and waits after the commit instead
+    (2 statements, abonent.core.durability); its trigger keeps the search document within the INSERT, while
+    SQLite keeps its search index in the transaction (6 statements more)."""
     from django.core.management import call_command
 
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
