@@ -215,16 +215,17 @@ def serve(name: str, app: str, *, gunicorn: Path, cwd: Path, env: dict[str, str]
 # --- scenarios ---
 
 
-def cpu_seconds(pids: list[int]) -> float:
-    """User and system CPU time the processes have used so far."""
-    total = 0
+def cpu_by_pid(pids: list[int]) -> dict[int, float]:
+    """User and system CPU seconds each process has used so far."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    used = {}
     for pid in pids:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
+        used[pid] = (int(fields[11]) + int(fields[12])) / ticks
+    return used
 
 
 POSTGRES_HELPERS = ("walwriter", "wal writer", "checkpointer", "background writer")
@@ -253,10 +254,10 @@ class CpuMeter:
     def __init__(self, server: Server):
         self.server = server
 
-    def _now(self) -> tuple[float, float, float]:
+    def _now(self) -> tuple[dict[int, float], dict[int, float], float]:
         master = self.server.process.pid
-        database = cpu_seconds(postgres_pids(self.server.database)) if self.server.database else 0.0
-        return cpu_seconds([master, *children(master)]), database, time.process_time()
+        database = cpu_by_pid(postgres_pids(self.server.database)) if self.server.database else {}
+        return cpu_by_pid([master, *children(master)]), database, time.process_time()
 
     def __enter__(self) -> "CpuMeter":
         self.start = self._now()
@@ -264,7 +265,11 @@ class CpuMeter:
 
     def __exit__(self, *exc) -> None:
         end = self._now()
-        self.app, self.db, self.load = (e - s for e, s in zip(end, self.start, strict=True))
+        # Per process: one that ended during the scenario (a closed database connection) is counted up to the
+        # start only, rather than taken away from the others; one that began during it, whole.
+        self.app, self.db = (sum(used - before.get(pid, 0.0) for pid, used in after.items())
+                             for before, after in zip(self.start[:2], end[:2], strict=True))
+        self.load = end[2] - self.start[2]
 
 
 @dataclass
