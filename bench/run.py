@@ -21,7 +21,8 @@ What it does, on loopback only, and stops everything it started when it ends (or
 Environment: BENCH_SIZE (appeals, 1000000), BENCH_CUSTOMERS (20000), BENCH_SECONDS (20 per HTTP scenario),
 BENCH_DB, BENCH_FRESH, BENCH_WORKDIR (/tmp/abonent-bench), BENCH_ONLY (comma list of: api, queue, search,
 card, portal, helpdesk, hello, mail, fanout, report, billing), BENCH_MAIL_MESSAGES (1000), BENCH_FANOUT
-(100000, at most a tenth of BENCH_SIZE), BENCH_BILLING_ROWS (100000), BENCH_WORKERS (2) and BENCH_THREADS (4) for both systems' gunicorn.
+(100000, at most a tenth of BENCH_SIZE), BENCH_BILLING_ROWS (100000), BENCH_WORKERS (2) and BENCH_THREADS (4)
+for both systems' gunicorn.
 """
 
 import base64
