@@ -286,5 +286,5 @@ def test_postgresql_text_search_uses_the_gin_indexes():
 @only_postgresql
 def test_postgresql_number_and_inn_use_indexes():
     appeal()
-    assert "appeals_appeal_number" in _plan(search_appeals(Appeal.objects.all(), "000123")[:25])
+    assert "appeal_number_unique" in _plan(search_appeals(Appeal.objects.all(), "000123")[:25])
     assert "appeal_search_sender_inn" in _plan(search_appeals(Appeal.objects.all(), "2225000000")[:25])
