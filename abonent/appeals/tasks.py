@@ -123,19 +123,38 @@ def deliver_reply(reply_id: int) -> None:
         deliver_reply.using(run_after=run_after).enqueue(reply_id)
 
 
+@task(queue_name="intake")
+def relay_outbox() -> int:
+    """On the database queue events enqueue no task each but this one (services.events.record_events): it
+    processes every event waiting when it starts, oldest first; those committed later have their own run."""
+    waiting = AppealEvent.objects.filter(processed_at__isnull=True)
+    last = waiting.order_by("-pk").values_list("pk", flat=True).first()
+    return _process_waiting(waiting.filter(pk__lte=last)) if last else 0
+
+
+def _process_waiting(events, batch: int = 500) -> int:
+    done, after = 0, 0
+    while ids := list(events.filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)[:batch]):
+        for event_id in ids:
+            try:
+                process_event.call(event_id)
+            except Exception:  # left waiting for the sweep; the others go on
+                log.exception("event %s not processed", event_id)
+        done, after = done + len(ids), ids[-1]
+    return done
+
+
 @cron("* * * * *")
 @task(queue_name="notifications")
 def sweep_outbox() -> int:
-    """Events a crash left unprocessed (the on-commit enqueue never happened) are processed here."""
+    """Events a crash left unprocessed (the on-commit enqueue never happened, or a transaction committed after
+    the relay's run had looked) are processed here."""
     stale = timezone.now() - datetime.timedelta(minutes=1)
-    ids = list(AppealEvent.objects.filter(processed_at__isnull=True, at__lt=stale)
-               .order_by("pk").values_list("pk", flat=True)[:500])
-    for event_id in ids:
-        process_event.call(event_id)
+    done = _process_waiting(AppealEvent.objects.filter(processed_at__isnull=True, at__lt=stale))
     approved = Reply.objects.filter(status=Reply.Status.APPROVED, approved_at__lt=stale, delivery_attempts=0)
     for reply_id in approved.values_list("pk", flat=True)[:100]:
         deliver_reply.call(reply_id)
-    return len(ids)
+    return done
 
 
 @cron("*/15 * * * *")

@@ -149,8 +149,8 @@ def _create(draft: AppealDraft, decision: _Decision, *, registered_by, source_ke
         department=decision.department, urgency=draft.urgency, is_conflict=draft.is_conflict,
         due_at=decision.due_at, source_key=source_key or None,
     )
-    # The events (and the acknowledgement's task) before the appeal's row, which comes last with its number: from
-    # the number to the commit every other registration waits for the counter's row (numbering.take_number).
+    # The events (and the outbox relay's run, when one is due) before the appeal's row, which comes last with its
+    # number: from the number to the commit every other registration waits for the counter's row (take_number).
     steps = [(AppealEvent.Kind.REGISTERED, {"channel": draft.channel, "term": decision.term}),
              (AppealEvent.Kind.ROUTED, {"department": decision.department.name,
                                         "rule": decision.rule.name if decision.rule else ""})]

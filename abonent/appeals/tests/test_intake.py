@@ -7,6 +7,7 @@ import time_machine
 from django.core import mail
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from abonent.appeals.errors import AppealError
 from abonent.appeals.files import IncomingFile
@@ -155,31 +156,98 @@ def test_unroutable_appeal_lands_in_the_reception_group(operator):
 DB_QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": TASK_QUEUES}}
 
 
-def _queued_events() -> list[int]:
+RELAY = "abonent.appeals.tasks.relay_outbox"
+
+
+@pytest.fixture
+def db_queue(settings, monkeypatch):
+    """The database task queue, with no relay run remembered from an earlier test in this process."""
+    settings.TASKS = DB_QUEUE
+    monkeypatch.setattr("abonent.core.tasks._relays_due", {})
+
+
+def _queued() -> list[tuple[str, datetime.datetime]]:
     from django_tasks_db.models import DBTaskResult
 
-    return sorted(result.args_kwargs["args"][0] for result in DBTaskResult.objects.all())
+    return [(result.task_path, result.run_after) for result in DBTaskResult.objects.order_by("run_after")]
 
 
-def test_on_the_database_queue_the_events_tasks_are_written_in_the_registrations_transaction(operator, settings):
-    settings.TASKS = DB_QUEUE
+def _acknowledged() -> list[str]:
+    """Whom an acknowledgement was written to (the e-mail outbox's own task, not run here, sends it)."""
+    from abonent.channels.email.models import OutgoingEmail
+
+    return sorted(address for email in OutgoingEmail.objects.all() for address in email.recipients)
+
+
+def _waiting() -> list[str]:
+    return sorted(AppealEvent.objects.filter(processed_at__isnull=True).values_list("appeal__number", flat=True))
+
+
+@time_machine.travel(at(2026, 3, 2, 10, 0), tick=False)
+def test_on_the_database_queue_registrations_in_the_same_half_second_enqueue_one_relay_run(operator, db_queue):
+    first = register(registered_by=operator, sender_email="first@example.ru")
+    second = register(registered_by=operator, sender_email="second@example.ru")
+    assert _queued() == [(RELAY, at(2026, 3, 2, 10, 0, 1))]  # a second after the first commit
+    assert _waiting() == [first.number, second.number]  # the acknowledgements'; routing has nothing to do
+    with time_machine.travel(at(2026, 3, 2, 10, 0, 0, 600000), tick=False):  # the run is due in 0.4 s: too soon
+        register(registered_by=operator, sender_email="third@example.ru")
+    assert _queued() == [(RELAY, at(2026, 3, 2, 10, 0, 1)), (RELAY, at(2026, 3, 2, 10, 0, 1, 600000))]
+
+    from abonent.appeals import tasks
+
+    assert tasks.relay_outbox.call() == 3
+    assert _acknowledged() == ["first@example.ru", "second@example.ru", "third@example.ru"]
+    assert _waiting() == []
+    assert tasks.relay_outbox.call() == 0  # the second run finds nothing left: each acknowledgement went once
+    assert len(_acknowledged()) == 3
+
+
+@time_machine.travel(at(2026, 3, 2, 10, 0), tick=False)
+def test_on_the_database_queue_the_relay_run_is_written_in_the_registrations_transaction(operator, db_queue):
     with transaction.atomic():  # an outer transaction: a task enqueued on commit would not exist yet
-        appeal = register(registered_by=operator)
-        registered = appeal.events.get(kind=AppealEvent.Kind.REGISTERED)
-        assert _queued_events() == [registered.pk]  # the acknowledgement's; the routing step has nothing to do
-        assert appeal.events.get(kind=AppealEvent.Kind.ROUTED).processed_at is not None
+        register(registered_by=operator)
+        assert [path for path, _ in _queued()] == [RELAY]
+        # A run whose transaction has not committed does not count as due: the next registration enqueues its own.
+        register(registered_by=operator)
+        assert [path for path, _ in _queued()] == [RELAY] * 2
+    register(registered_by=operator)
+    assert [path for path, _ in _queued()] == [RELAY] * 2
 
 
-def test_on_the_database_queue_a_registration_rolled_back_leaves_no_task(operator, settings, monkeypatch):
-    settings.TASKS = DB_QUEUE
-
+def test_on_the_database_queue_a_registration_rolled_back_leaves_no_task_and_no_gap(operator, db_queue, monkeypatch):
     def storage_fails(*args, **kwargs):
         raise OSError("Нет места на диске")
 
-    monkeypatch.setattr("abonent.appeals.services.intake.store_file", storage_fails)
-    with pytest.raises(OSError):
-        register(registered_by=operator, files=[IncomingFile("a.pdf", PDF)])
-    assert (Appeal.objects.count(), AppealEvent.objects.count(), _queued_events()) == (0, 0, [])
+    with monkeypatch.context() as patch:
+        patch.setattr("abonent.appeals.services.intake.store_file", storage_fails)
+        with pytest.raises(OSError):
+            register(registered_by=operator, files=[IncomingFile("a.pdf", PDF)])
+    assert (Appeal.objects.count(), AppealEvent.objects.count(), _queued()) == (0, 0, [])
+    register(registered_by=operator)  # the rolled-back run was never due: this registration enqueues one
+    assert [path for path, _ in _queued()] == [RELAY]
+
+
+def test_the_relay_goes_on_past_an_event_that_fails_and_leaves_it_to_the_sweep(operator, db_queue, monkeypatch):
+    from abonent.appeals import tasks
+
+    failing = register(registered_by=operator, sender_email="failing@example.ru")
+    register(registered_by=operator, sender_email="fine@example.ru")
+    acknowledge = tasks._HANDLERS[AppealEvent.Kind.REGISTERED]
+
+    def smtp_down_for_one(event):
+        if event.appeal_id == failing.pk:
+            raise ConnectionRefusedError("SMTP недоступен")
+        acknowledge(event)
+
+    with monkeypatch.context() as patch:
+        patch.setitem(tasks._HANDLERS, AppealEvent.Kind.REGISTERED, smtp_down_for_one)
+        assert tasks.relay_outbox.call() == 2
+    assert _acknowledged() == ["fine@example.ru"]
+    assert _waiting() == [failing.number]
+    AppealEvent.objects.update(at=timezone.now() - datetime.timedelta(minutes=5))
+    tasks.sweep_outbox.call()
+    assert _acknowledged() == ["failing@example.ru", "fine@example.ru"]
+    assert _waiting() == []
 
 
 def test_on_another_queue_the_events_tasks_wait_for_the_commit(operator):
