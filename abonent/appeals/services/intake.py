@@ -157,8 +157,6 @@ def _create(draft: AppealDraft, decision: _Decision, *, registered_by, source_ke
     if draft.is_conflict:
         steps.append((AppealEvent.Kind.CONFLICT, {}))
     record_events(appeal, *steps, actor=registered_by)
-    appeal.sequence = numbering.take_number("appeal", appeal.year)
-    appeal.number = numbering.registration_number(appeal.year, appeal.sequence)
-    appeal.save(force_insert=True)
+    numbering.insert_with_number(appeal)
     search.index_appeal(appeal.pk)
     return appeal

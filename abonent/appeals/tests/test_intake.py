@@ -44,6 +44,47 @@ def test_numbering_restarts_each_year(operator):
     assert (last.year, first.year) == (2026, 2027)
 
 
+@time_machine.travel(at(2026, 3, 2, 10, 0), tick=False)
+def test_the_millionth_appeal_of_a_year_has_seven_digits(operator):
+    from abonent.appeals.models import Counter
+
+    Counter.objects.create(name="appeal", year=2026, value=999_998)
+    numbers = [register(registered_by=operator).number for _ in range(2)]
+    assert numbers == ["2026-999999", "2026-1000000"]
+    assert [a.number for a in Appeal.objects.order_by("pk")] == numbers  # the row holds what the caller was given
+
+
+def test_the_numbered_insert_sends_the_save_signals_and_leaves_a_saved_appeal(operator):
+    from django.db.models.signals import post_save, pre_save
+
+    seen = []
+
+    def pre(sender, instance, **kwargs):
+        seen.append(("pre", instance.pk, instance._state.adding))
+
+    def post(sender, instance, created, **kwargs):
+        seen.append(("post", instance.number, created, instance._state.adding))
+
+    pre_save.connect(pre, sender=Appeal)
+    post_save.connect(post, sender=Appeal)
+    try:
+        appeal = register(registered_by=operator)
+    finally:
+        pre_save.disconnect(pre, sender=Appeal)
+        post_save.disconnect(post, sender=Appeal)
+    assert seen == [("pre", appeal.pk, True), ("post", appeal.number, True, False)]
+    appeal.subject = "Изменено"
+    appeal.save(update_fields=["subject"])  # an update now, not a second insert
+    assert Appeal.objects.get().subject == "Изменено"
+
+
+def test_the_numbered_insert_wants_the_id_taken_first():
+    from abonent.appeals.services.numbering import insert_with_number
+
+    with pytest.raises(ValueError, match="id"):
+        insert_with_number(Appeal(year=2026))
+
+
 def test_a_failed_registration_does_not_use_up_a_number(operator):
     register(registered_by=operator)
     with pytest.raises(AppealError):
