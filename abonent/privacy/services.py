@@ -56,7 +56,7 @@ def target(kind: str, value: str) -> HoldTarget:
         return HoldTarget(found, f"обращение № {found.number}")
     if kind == "customer":
         inn, _, kpp = value.partition("/")
-        customers = list(Customer.objects.filter(inn=inn.strip(), **({"kpp": kpp.strip()} if kpp else {}))[:2])
+        customers = Customer.objects.with_inn(inn.strip(), kpp.strip() if kpp else None)
         if not customers:
             raise PrivacyError(f"Клиент с ИНН {value} не найден.", field="value")
         if len(customers) > 1:

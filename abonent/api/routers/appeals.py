@@ -103,7 +103,7 @@ def appeal_url(appeal: Appeal) -> str:
 
 def _customer(value: str) -> Customer:
     if len(value) in (10, 12):
-        matches = list(Customer.objects.filter(inn=value)[:2])
+        matches = Customer.objects.with_inn(value)
         if len(matches) > 1:
             raise ApiError(400, f"ИНН {value} у нескольких клиентов (разные КПП): укажите идентификатор клиента.",
                            field="customer")

@@ -82,7 +82,7 @@ def _identify_customer(draft: AppealDraft) -> None:
     if draft.billing_account and not draft.customer:
         draft.customer = draft.billing_account.contract.customer
     if not draft.customer and draft.sender_inn:
-        matches = list(Customer.objects.filter(inn=draft.sender_inn)[:2])
+        matches = Customer.objects.with_inn(draft.sender_inn)
         if len(matches) == 1:
             draft.customer = matches[0]
 

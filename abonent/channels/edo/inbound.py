@@ -188,7 +188,7 @@ def match_customer(inn: str, kpp: str) -> Customer | None:
     registered without one (register_appeal may still tie it by an INN that names a single customer)."""
     if not inn:
         return None
-    matches = list(Customer.objects.filter(inn=inn, kpp=kpp or "")[:2])
+    matches = Customer.objects.with_inn(inn, kpp or "")
     return matches[0] if len(matches) == 1 else None
 
 
