@@ -182,6 +182,8 @@ SQLITE_OPTIONS = {
 }
 if database_url := os.environ.get("DATABASE_URL"):
     DATABASES = {"default": dj_database_url.parse(database_url, conn_max_age=60, conn_health_checks=True)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"]["ENGINE"] = "abonent.core.postgresql"  # small bulk inserts without UNNEST
     if pool_size := int(os.environ.get("DATABASE_POOL_SIZE", "0")):
         # psycopg's pool inside each process (Django 5.1+); persistent connections must then be off.
         DATABASES["default"]["CONN_MAX_AGE"] = 0

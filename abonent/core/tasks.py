@@ -49,7 +49,8 @@ _relays_lock = threading.Lock()
 
 def kick_relay_on_commit(task_: Task, *, delay: datetime.timedelta, using: str | None = None) -> None:
     """Has `task_`, which works off a table of committed rows waiting for it (an outbox), run `delay` from now,
-    unless a run this process enqueued and committed is due at least half the delay from now.
+    unless a run this process enqueued and committed is due at least half the delay from now. For a queue that
+    defers tasks and is written in the caller's transaction: the database queue (queued_in_database).
 
     A task per waiting row would be, on the database queue, one more insert in each writing transaction (a
     seventh of a registration's cost). A row whose transaction takes longer than half the delay from here to its
