@@ -123,11 +123,16 @@ def deliver_reply(reply_id: int) -> None:
         deliver_reply.using(run_after=run_after).enqueue(reply_id)
 
 
+# Events waiting longer are the sweep's, a failing one included: retried once a minute, not at every relay run.
+SWEPT_AFTER = datetime.timedelta(minutes=1)
+
+
 @task(queue_name="intake")
 def relay_outbox() -> int:
     """On the database queue events enqueue no task each but this one (services.events.record_events): it
-    processes every event waiting when it starts, oldest first; those committed later have their own run."""
-    waiting = AppealEvent.objects.filter(processed_at__isnull=True)
+    processes the events of the last minute waiting when it starts, oldest first; those committed later have
+    their own run."""
+    waiting = AppealEvent.objects.filter(processed_at__isnull=True, at__gte=timezone.now() - SWEPT_AFTER)
     last = waiting.order_by("-pk").values_list("pk", flat=True).first()
     return _process_waiting(waiting.filter(pk__lte=last)) if last else 0
 
@@ -149,7 +154,7 @@ def _process_waiting(events, batch: int = 500) -> int:
 def sweep_outbox() -> int:
     """Events a crash left unprocessed (the on-commit enqueue never happened, or a transaction committed after
     the relay's run had looked) are processed here."""
-    stale = timezone.now() - datetime.timedelta(minutes=1)
+    stale = timezone.now() - SWEPT_AFTER
     done = _process_waiting(AppealEvent.objects.filter(processed_at__isnull=True, at__lt=stale))
     approved = Reply.objects.filter(status=Reply.Status.APPROVED, approved_at__lt=stale, delivery_attempts=0)
     for reply_id in approved.values_list("pk", flat=True)[:100]:

@@ -286,6 +286,7 @@ def test_the_relay_goes_on_past_an_event_that_fails_and_leaves_it_to_the_sweep(o
     assert _acknowledged() == ["fine@example.ru"]
     assert _waiting() == [failing.number]
     AppealEvent.objects.update(at=timezone.now() - datetime.timedelta(minutes=5))
+    assert tasks.relay_outbox.call() == 0  # older than a minute: the sweep's, once a minute, not every run's
     tasks.sweep_outbox.call()
     assert _acknowledged() == ["failing@example.ru", "fine@example.ru"]
     assert _waiting() == []
