@@ -18,6 +18,7 @@ from abonent.billing.importing.formats import FileRefused, RowError
 from abonent.billing.importing.kinds import KIND_LABELS, KINDS
 from abonent.billing.importing.validate import NoProgress, Progress, validate
 from abonent.billing.models import ImportBatch
+from abonent.core.postgresql.plans import prefer_custom_plans
 from abonent.core.text import plural
 
 log = logging.getLogger(__name__)
@@ -171,6 +172,7 @@ def _apply(digest, result: ImportResult, rows, source, *, user, dry_run: bool, p
     saved_files: list[str] = []
     try:
         with transaction.atomic():
+            prefer_custom_plans()
             batch, _ = ImportBatch.objects.update_or_create(sha256=digest, defaults={
                 "file_name": result.file_name, "format": result.format, "format_version": result.version,
                 "kind": result.kind, "status": ImportBatch.Status.APPLIED, "errors": [], "imported_by": user,

@@ -6,8 +6,10 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.storage import default_storage
+from django.db import connection
 
 from abonent.billing.importing import Outcome
+from abonent.billing.importing.apply import apply_rows
 from abonent.billing.models import Balance, Charge, FinancialDocument, ImportBatch, Meter, MeterReading, ReadingGroup
 from abonent.billing.tests.importing_support import (  # noqa: F401
     ACCOUNT,
@@ -256,3 +258,33 @@ def test_a_write_failing_in_a_later_chunk_takes_back_the_chunks_written_before(m
         "Файл: одновременно загружался другой файл с теми же записями; загрузите этот файл ещё раз."])
     assert list(Charge.objects.values_list("external_id", "amount")) == [("C-1200", Decimal("5.00"))]
     assert ImportBatch.objects.count() == 1 and not ImportBatch.objects.filter(file_name="big.csv").exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only")
+def test_an_import_plans_its_lookups_for_their_keys(monkeypatch):
+    """A generic plan made while the table was empty (a sequential scan) made re-imports quadratic:
+    abonent.core.postgresql.plans."""
+    from abonent.billing.importing import service
+
+    seen = []
+
+    def looking(*args, **kwargs):
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW plan_cache_mode")
+            seen.append(cursor.fetchone()[0])
+        return apply_rows(*args, **kwargs)
+
+    monkeypatch.setattr(service, "apply_rows", looking)
+    assert run(charges(f"C-1;{ACCOUNT};01.2026;100;0")).is_ok
+    assert seen == ["force_custom_plan"]
+
+
+@pytest.mark.django_db(transaction=True)  # the test's own transaction would hide the point
+def test_custom_plans_want_a_transaction():
+    from abonent.core.postgresql.plans import prefer_custom_plans
+
+    if connection.vendor != "postgresql":
+        prefer_custom_plans()  # nothing to do on SQLite
+        return
+    with pytest.raises(RuntimeError, match="atomic"):
+        prefer_custom_plans()

@@ -33,3 +33,22 @@ def test_a_large_bulk_insert_keeps_djangos_unnest():
     sql = _insert(UNNEST_FROM_ROWS)
     assert "UNNEST" in sql
     assert Heartbeat.objects.filter(name__startswith=f"beat-{UNNEST_FROM_ROWS}-").count() == UNNEST_FROM_ROWS
+
+
+def _plan_cache_mode() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW plan_cache_mode")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db(transaction=True)  # the test's own transaction would hide the point
+def test_custom_plans_hold_for_the_transaction_only():
+    from django.db import transaction
+
+    from abonent.core.postgresql.plans import prefer_custom_plans
+
+    with transaction.atomic():
+        assert _plan_cache_mode() == "auto"  # generic plans allowed for the request paths
+        prefer_custom_plans()
+        assert _plan_cache_mode() == "force_custom_plan"
+    assert _plan_cache_mode() == "auto"
