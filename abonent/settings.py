@@ -147,11 +147,11 @@ BROWSER_ONLY_MIDDLEWARE = {
     "abonent.core.middleware.SessionTimeoutMiddleware",
     "abonent.core.otp.StaffOTPMiddleware",
 }
-TOKEN_API_MIDDLEWARE = [
-    "abonent.api.middleware.AnonymousUntilToken" if path == "django.contrib.auth.middleware.AuthenticationMiddleware"
-    else path for path in MIDDLEWARE
-    if path not in BROWSER_ONLY_MIDDLEWARE or path == "django.contrib.auth.middleware.AuthenticationMiddleware"
-]
+# ...except the login's, which the token's own takes the place of.
+TOKEN_API_REPLACEMENTS = {"django.contrib.auth.middleware.AuthenticationMiddleware":
+                          "abonent.api.middleware.AnonymousUntilToken"}
+TOKEN_API_MIDDLEWARE = [TOKEN_API_REPLACEMENTS.get(path, path) for path in MIDDLEWARE
+                        if path not in BROWSER_ONLY_MIDDLEWARE or path in TOKEN_API_REPLACEMENTS]
 
 ROOT_URLCONF = "abonent.urls"
 WSGI_APPLICATION = "abonent.wsgi.application"

@@ -1,3 +1,5 @@
+from functools import cache
+
 from django.db import connections, router
 from django.db.models.signals import post_save, pre_save
 
@@ -46,8 +48,22 @@ def insert_with_number(appeal: Appeal) -> None:
         appeal.save(force_insert=True)
         return
     pre_save.send(sender=Appeal, instance=appeal, raw=False, using=connection.alias, update_fields=None)
-    fields = [f for f in Appeal._meta.local_concrete_fields if f.attname not in NUMBERED and not f.generated]
+    sql, fields = _numbered_insert(connection.alias)
     values = [f.get_db_prep_save(f.pre_save(appeal, True), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, ["appeal", appeal.year, *values, f"{appeal.year}-"])
+        appeal.sequence, appeal.number = cursor.fetchone()
+    appeal._state.adding, appeal._state.db = False, connection.alias
+    post_save.send(sender=Appeal, instance=appeal, created=True, update_fields=None, raw=False,
+                   using=connection.alias)
+
+
+@cache
+def _numbered_insert(alias: str) -> tuple[str, list]:
+    """insert_with_number()'s statement on PostgreSQL and the fields whose values it takes after the counter's two
+    parameters, then the number's prefix; made once per connection alias (registration is the hot path)."""
+    connection = connections[alias]
+    fields = [f for f in Appeal._meta.local_concrete_fields if f.attname not in NUMBERED and not f.generated]
     quote = connection.ops.quote_name
     taken = "(SELECT value FROM taken)"
     # The same digits as registration_number(): at least six, more from the millionth appeal of a year on.
@@ -56,9 +72,4 @@ def insert_with_number(appeal: Appeal) -> None:
            f"INSERT INTO {quote(Appeal._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}, "
            f"{', '.join(quote(name) for name in NUMBERED)}) VALUES ({', '.join(['%s'] * len(fields))}, {taken}, "
            f"{number}) RETURNING {', '.join(quote(name) for name in NUMBERED)}")
-    with connection.cursor() as cursor:
-        cursor.execute(sql, ["appeal", appeal.year, *values, f"{appeal.year}-"])
-        appeal.sequence, appeal.number = cursor.fetchone()
-    appeal._state.adding, appeal._state.db = False, connection.alias
-    post_save.send(sender=Appeal, instance=appeal, created=True, update_fields=None, raw=False,
-                   using=connection.alias)
+    return sql, fields
